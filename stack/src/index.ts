@@ -1,0 +1,15 @@
+export { openContext, REPO_ROOT, type PartName, type StackContext, type StackState } from './context.js';
+export {
+  allParts,
+  down,
+  livePid,
+  startPart,
+  stackEnv,
+  status,
+  stopPart,
+  up,
+  type PartStatus,
+} from './stack.js';
+export { renderTemplate, readEnvFile } from './nginx.js';
+export { resolvePorts, type StackPorts } from './ports.js';
+export { waitUntil } from './proc.js';

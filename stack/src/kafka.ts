@@ -1,0 +1,236 @@
+import { execFile } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { DEFAULT_PARTITIONS, createKafka, ensureTopics, silentLogger } from '@hookpipe/lib';
+import type { StackContext } from './context.js';
+import { spawnDetached, tail, waitUntil } from './proc.js';
+
+const run = promisify(execFile);
+
+const libsDir = (ctx: StackContext) => path.join(ctx.cacheDir, 'kafka', 'libs');
+const pomFile = (ctx: StackContext) => path.join(ctx.root, 'stack', 'kafka', 'pom.xml');
+
+/** Fails with an install hint when a command is missing. */
+async function requireCommand(cmd: string, args: string[], hint: string): Promise<void> {
+  try {
+    await run(cmd, args);
+  } catch {
+    throw new Error(`${cmd} is required: ${hint}`);
+  }
+}
+
+/**
+ * Copies the broker's runtime jars from Maven Central into .cache/kafka/libs once; a marker with
+ * the pom's hash makes later runs download nothing.
+ */
+export async function ensureKafkaJars(ctx: StackContext): Promise<void> {
+  const pom = readFileSync(pomFile(ctx));
+  const hash = createHash('sha256').update(pom).digest('hex');
+  const dir = libsDir(ctx);
+  const marker = path.join(dir, '.pom-sha256');
+  if (existsSync(marker) && readFileSync(marker, 'utf8') === hash) return;
+  await requireCommand(
+    'java',
+    ['-version'],
+    'install a JDK 17+ (Debian: apt-get install openjdk-17-jre-headless)',
+  );
+  await requireCommand('mvn', ['-v'], 'install Maven (Debian: apt-get install maven)');
+  ctx.log('kafka: fetching the Kafka 3.9 jars from Maven Central (first run only)…');
+  mkdirSync(dir, { recursive: true });
+  try {
+    await run(
+      'mvn',
+      [
+        '-q',
+        '-B',
+        '-f',
+        pomFile(ctx),
+        'dependency:copy-dependencies',
+        `-DoutputDirectory=${dir}`,
+        '-DincludeScope=runtime',
+      ],
+      { maxBuffer: 16 * 1024 * 1024 },
+    );
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string };
+    throw new Error(
+      `mvn could not fetch the Kafka jars (is Maven Central reachable?)\n${e.stdout ?? ''}${e.stderr ?? ''}`,
+    );
+  }
+  writeFileSync(marker, hash);
+  ctx.log(
+    `kafka: ${readdirSync(dir).filter((f) => f.endsWith('.jar')).length} jars in ${path.relative(ctx.root, dir)}`,
+  );
+}
+
+function kafkaVersion(ctx: StackContext): string {
+  const jar = readdirSync(libsDir(ctx)).find((f) => /^kafka_2\.13-.*\.jar$/.test(f));
+  return jar?.replace(/^kafka_2\.13-|\.jar$/g, '') ?? 'unknown';
+}
+
+function writeConfig(ctx: StackContext): { properties: string; log4j: string; dataDir: string } {
+  const base = path.join(ctx.dir, 'kafka');
+  const dataDir = path.join(base, 'data');
+  mkdirSync(dataDir, { recursive: true });
+  const { kafka, kafkaController } = ctx.state.ports;
+  const p = DEFAULT_PARTITIONS;
+  const properties = path.join(base, 'server.properties');
+  writeFileSync(
+    properties,
+    [
+      '# Written by the hookpipe stack launcher: one combined broker+controller in KRaft mode.',
+      'process.roles=broker,controller',
+      'node.id=1',
+      `controller.quorum.voters=1@127.0.0.1:${kafkaController}`,
+      `listeners=PLAINTEXT://127.0.0.1:${kafka},CONTROLLER://127.0.0.1:${kafkaController}`,
+      `advertised.listeners=PLAINTEXT://127.0.0.1:${kafka}`,
+      'controller.listener.names=CONTROLLER',
+      'inter.broker.listener.name=PLAINTEXT',
+      'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+      `log.dirs=${dataDir}`,
+      `num.partitions=${p.events}`,
+      'default.replication.factor=1',
+      'offsets.topic.replication.factor=1',
+      'offsets.topic.num.partitions=10',
+      'transaction.state.log.replication.factor=1',
+      'transaction.state.log.min.isr=1',
+      'min.insync.replicas=1',
+      'group.initial.rebalance.delay.ms=0',
+      'auto.create.topics.enable=false',
+      'num.network.threads=2',
+      'num.io.threads=2',
+      'num.recovery.threads.per.data.dir=1',
+      'log.retention.hours=72',
+      'log.segment.bytes=67108864',
+      '',
+    ].join('\n'),
+  );
+  const log4j = path.join(base, 'log4j.properties');
+  writeFileSync(
+    log4j,
+    [
+      'log4j.rootLogger=WARN, stdout',
+      'log4j.logger.kafka=INFO',
+      'log4j.logger.kafka.server.KafkaServer=INFO',
+      'log4j.logger.org.apache.kafka=WARN',
+      'log4j.logger.state.change.logger=WARN',
+      'log4j.logger.kafka.log=WARN',
+      'log4j.logger.kafka.coordinator=WARN',
+      'log4j.appender.stdout=org.apache.log4j.ConsoleAppender',
+      'log4j.appender.stdout.layout=org.apache.log4j.PatternLayout',
+      'log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n',
+      '',
+    ].join('\n'),
+  );
+  return { properties, log4j, dataDir };
+}
+
+function javaArgs(ctx: StackContext, log4j: string): string[] {
+  const heap = ctx.env.KAFKA_HEAP_OPTS ?? '-Xms256m -Xmx512m';
+  return [
+    ...heap.split(/\s+/).filter(Boolean),
+    '-XX:+UseG1GC',
+    '-XX:MaxGCPauseMillis=20',
+    '-XX:+ExitOnOutOfMemoryError',
+    '-Djava.awt.headless=true',
+    `-Dlog4j.configuration=file:${log4j}`,
+    '-cp',
+    `${libsDir(ctx)}/*`,
+  ];
+}
+
+/** What `StorageTool random-uuid` prints: 16 random bytes, base64url, never starting with '-'. */
+function newClusterId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
+/** Formats storage once (cluster id kept in the state) and starts the broker; returns its pid. */
+export async function startKafka(ctx: StackContext): Promise<number> {
+  await ensureKafkaJars(ctx);
+  const { properties, log4j, dataDir } = writeConfig(ctx);
+  if (!existsSync(path.join(dataDir, 'meta.properties'))) {
+    const clusterId = newClusterId();
+    ctx.state.kafkaClusterId = clusterId;
+    ctx.save();
+    try {
+      await run('java', [
+        ...javaArgs(ctx, log4j),
+        'kafka.tools.StorageTool',
+        'format',
+        '-t',
+        clusterId,
+        '-c',
+        properties,
+        '--ignore-formatted',
+      ]);
+    } catch (err) {
+      const e = err as { stdout?: string; stderr?: string; message: string };
+      throw new Error(`kafka: storage format failed: ${e.stderr || e.stdout || e.message}`);
+    }
+  }
+  const logFile = path.join(ctx.logsDir, 'kafka.log');
+  const pid = spawnDetached({
+    command: 'java',
+    args: [...javaArgs(ctx, log4j), 'kafka.Kafka', properties],
+    cwd: ctx.dir,
+    env: { ...process.env, LOG_DIR: ctx.logsDir },
+    logFile,
+  });
+  ctx.log(
+    `kafka: starting Apache Kafka ${kafkaVersion(ctx)} (KRaft) on 127.0.0.1:${ctx.state.ports.kafka}, pid ${pid}`,
+  );
+  return pid;
+}
+
+/** Waits until the broker answers metadata requests, then creates the topics. */
+export async function waitForKafka(
+  ctx: StackContext,
+  pid: number,
+  isAlive: (pid: number) => boolean,
+): Promise<void> {
+  const kafka = createKafka({
+    clientId: 'hookpipe-stack',
+    brokers: [`127.0.0.1:${ctx.state.ports.kafka}`],
+    logger: silentLogger(),
+    config: { retry: { retries: 0 }, connectionTimeout: 1000 },
+  });
+  const logFile = path.join(ctx.logsDir, 'kafka.log');
+  await waitUntil(
+    async () => {
+      if (!isAlive(pid)) throw new Error('the broker exited');
+      const admin = kafka.admin();
+      try {
+        await admin.connect();
+        const cluster = await admin.describeCluster();
+        return cluster.brokers.length > 0;
+      } finally {
+        await admin.disconnect();
+      }
+    },
+    {
+      timeoutMs: 90_000,
+      intervalMs: 500,
+      what: 'Kafka to answer metadata requests',
+      onFail: () => `last lines of ${logFile}:\n${tail(logFile)}`,
+    },
+  );
+  const partitions = {
+    events: Number(ctx.env.KAFKA_PARTITIONS_EVENTS ?? DEFAULT_PARTITIONS.events),
+    retry: Number(ctx.env.KAFKA_PARTITIONS_RETRY ?? DEFAULT_PARTITIONS.retry),
+    dlq: Number(ctx.env.KAFKA_PARTITIONS_DLQ ?? DEFAULT_PARTITIONS.dlq),
+  };
+  const created = await ensureTopics(
+    createKafka({
+      clientId: 'hookpipe-stack',
+      brokers: [`127.0.0.1:${ctx.state.ports.kafka}`],
+      logger: silentLogger(),
+    }),
+    partitions,
+  );
+  if (created.length > 0) ctx.log(`kafka: created topics ${created.join(', ')}`);
+}

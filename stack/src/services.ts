@@ -1,0 +1,94 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { PartName, StackContext } from './context.js';
+import { databaseUrls } from './postgres.js';
+import { spawnDetached, tail, waitUntil } from './proc.js';
+
+export interface ServiceSpec {
+  part: PartName;
+  service: 'sender' | 'handler' | 'consumer';
+  port: number;
+  env: Record<string, string>;
+}
+
+/** The service processes of the stack and the env each gets. */
+export function serviceSpecs(ctx: StackContext): ServiceSpec[] {
+  const { ports } = ctx.state;
+  return [
+    ...ports.handlers.map((port, i) => ({
+      part: `handler-${i + 1}` as const,
+      service: 'handler' as const,
+      port,
+      env: { HANDLER_PORT: String(port), HANDLER_ID: `handler-${i + 1}` },
+    })),
+    {
+      part: 'consumer',
+      service: 'consumer',
+      port: ports.consumer,
+      env: { CONSUMER_PORT: String(ports.consumer) },
+    },
+    { part: 'sender', service: 'sender', port: ports.sender, env: { SENDER_PORT: String(ports.sender) } },
+  ];
+}
+
+/** What every service of the stack is told (besides its own port). */
+export function commonServiceEnv(ctx: StackContext): Record<string, string> {
+  const { databaseUrl, senderDatabaseUrl } = databaseUrls(ctx);
+  return {
+    HOST: '127.0.0.1',
+    LOG_LEVEL: ctx.env.LOG_LEVEL ?? 'info',
+    KAFKA_BROKERS: `127.0.0.1:${ctx.state.ports.kafka}`,
+    DATABASE_URL: databaseUrl,
+    SENDER_DATABASE_URL: senderDatabaseUrl,
+    SENDER_API_KEY: ctx.state.senderApiKey,
+    RECEIVER_API_KEY: ctx.state.receiverApiKey,
+    CONSUMER_FAILURE_INJECTION: ctx.env.CONSUMER_FAILURE_INJECTION ?? 'on',
+    // The stack's own URLs, for services that show or link them.
+    INGRESS_URL: `http://127.0.0.1:${ctx.state.ports.ingress}`,
+    SENDER_URL: `http://127.0.0.1:${ctx.state.ports.sender}`,
+    CONSUMER_URL: `http://127.0.0.1:${ctx.state.ports.consumer}`,
+  };
+}
+
+export function startService(
+  ctx: StackContext,
+  spec: ServiceSpec,
+  overrides: Record<string, string> = {},
+): number {
+  const entry = path.join(ctx.root, spec.service, 'dist', 'index.js');
+  if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` first`);
+  const env = { ...process.env, ...ctx.env, ...commonServiceEnv(ctx), ...spec.env, ...overrides };
+  delete env.NODE_OPTIONS; // vitest/tsx loaders must not leak into services
+  return spawnDetached({
+    command: process.execPath,
+    args: ['--enable-source-maps', entry],
+    cwd: ctx.root,
+    env,
+    logFile: path.join(ctx.logsDir, `${spec.part}.log`),
+  });
+}
+
+/** Waits for `GET /healthz` to answer 200, with the log's tail on failure. */
+export async function waitForService(
+  ctx: StackContext,
+  spec: ServiceSpec,
+  pid: number,
+  isAlive: (pid: number) => boolean,
+  timeoutMs = 30_000,
+): Promise<void> {
+  const logFile = path.join(ctx.logsDir, `${spec.part}.log`);
+  await waitUntil(
+    async () => {
+      if (!isAlive(pid)) throw new Error(`${spec.part} exited`);
+      const res = await fetch(`http://127.0.0.1:${spec.port}/healthz`, { signal: AbortSignal.timeout(1000) });
+      await res.body?.cancel();
+      return res.ok;
+    },
+    {
+      timeoutMs,
+      intervalMs: 150,
+      what: `${spec.part} to answer GET /healthz on port ${spec.port}`,
+      onFail: () => `last lines of ${logFile}:\n${tail(logFile)}`,
+    },
+  );
+}
