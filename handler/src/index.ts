@@ -1,16 +1,140 @@
-import { ConfigError, createLogger, createShutdown, listen } from '@hookpipe/lib';
+import { Partitioners } from 'kafkajs';
+import {
+  ConfigError,
+  TOPICS,
+  createKafka,
+  createLogger,
+  createPool,
+  createRegistry,
+  createShutdown,
+  listen,
+  systemClock,
+} from '@hookpipe/lib';
 import { createApp } from './app.js';
+import { createBatcher } from './batcher.js';
 import { parseConfig } from './config.js';
+import { createKeyring } from './keyring.js';
+import { SECRETS_CHANNEL, makeSecretLoader, startKeyringSync, startNotifyListener } from './keyring-pg.js';
+import { createHandlerMetrics } from './metrics.js';
+import { createKafkaSink, sizeOfRecord, type OutRecord } from './producer.js';
+import { createRateLimiter } from './rate-limit.js';
 
 async function main(): Promise<void> {
   const config = parseConfig(process.env);
-  const logger = createLogger('handler', { level: config.LOG_LEVEL });
+  const logger = createLogger('handler', { level: config.LOG_LEVEL }).child({ handlerId: config.HANDLER_ID });
   const shutdown = createShutdown(logger);
-  const app = createApp({ logger });
+  const clock = systemClock;
+  const registry = createRegistry('handler', { handler_id: config.HANDLER_ID });
+  const metrics = createHandlerMetrics(registry);
+
+  // Keyring: the receiver's secrets, in memory, kept fresh by LISTEN/NOTIFY plus polling.
+  const pool = createPool({
+    connectionString: config.DATABASE_URL,
+    max: 2,
+    logger,
+    applicationName: `hookpipe-${config.HANDLER_ID}`,
+    statementTimeoutMs: 5000,
+  });
+  shutdown.add('keyring pool', () => pool.end());
+  const keyring = createKeyring({
+    load: makeSecretLoader(pool),
+    logger,
+    clock,
+    onChange: (entries) => metrics.keyringSecrets.set(entries.length),
+  });
+  const sync = startKeyringSync({
+    keyring,
+    intervalMs: config.HANDLER_KEYRING_RELOAD_MS,
+    listen: (hooks) =>
+      startNotifyListener({
+        connectionString: config.DATABASE_URL,
+        channel: SECRETS_CHANNEL,
+        logger,
+        ...hooks,
+      }),
+  });
+  shutdown.add('keyring sync', () => sync.stop());
+
+  // Kafka: fail fast inside kafkajs so a dead broker turns into a quick 503, not a long wait.
+  const kafka = createKafka({
+    clientId: `hookpipe-${config.HANDLER_ID}`,
+    brokers: config.KAFKA_BROKERS,
+    logger,
+    config: { retry: { initialRetryTime: 100, maxRetryTime: 1000, retries: 5 } },
+  });
+  const sink = createKafkaSink({
+    topic: TOPICS.events,
+    ackTimeoutMs: config.HANDLER_PRODUCE_TIMEOUT_MS,
+    logger,
+    createProducer: () =>
+      kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+        createPartitioner: Partitioners.DefaultPartitioner,
+        retry: { retries: config.HANDLER_KAFKA_RETRIES, initialRetryTime: 100, maxRetryTime: 1000 },
+      }),
+  });
+  sink.start();
+  shutdown.add('kafka producer', () => sink.stop());
+  const readyGauge = setInterval(() => metrics.producerReady.set(sink.isReady() ? 1 : 0), 1000);
+  readyGauge.unref();
+
+  const batcher = createBatcher<OutRecord>({
+    send: async (records) => {
+      const end = metrics.produceSeconds.startTimer();
+      metrics.batchSize.observe(records.length);
+      try {
+        await sink.send(records);
+      } finally {
+        end();
+      }
+    },
+    lingerMs: config.HANDLER_LINGER_MS,
+    maxItems: config.HANDLER_BATCH_MAX_ITEMS,
+    maxBytes: config.HANDLER_BATCH_MAX_BYTES,
+    sizeOf: sizeOfRecord,
+    maxQueueItems: config.HANDLER_QUEUE_MAX_ITEMS,
+    maxQueueBytes: config.HANDLER_QUEUE_MAX_BYTES,
+    timeoutMs: config.HANDLER_PRODUCE_TIMEOUT_MS,
+  });
+  shutdown.add('flush batcher', () => batcher.close());
+
+  let draining = false;
+  const app = createApp({
+    logger,
+    handlerId: config.HANDLER_ID,
+    registry,
+    clock,
+    metrics,
+    keyring,
+    limiter: createRateLimiter({
+      ratePerSecond: config.HANDLER_CUSTOMER_RATE / config.HANDLER_REPLICAS,
+      burst: config.HANDLER_CUSTOMER_BURST / config.HANDLER_REPLICAS,
+      clock,
+    }),
+    kafkaReady: sink.isReady,
+    submit: (record) => batcher.submit(record),
+    draining: () => draining,
+    options: {
+      maxBodyBytes: config.HANDLER_MAX_BODY_BYTES,
+      toleranceSeconds: config.HANDLER_TOLERANCE_SECONDS,
+      legacySignatures: config.HANDLER_LEGACY_SIGNATURES,
+      retryAfterSeconds: config.HANDLER_RETRY_AFTER_SECONDS,
+    },
+  });
   const server = await listen(app, { port: config.HANDLER_PORT, host: config.HOST });
-  shutdown.add('http server', () => server.close());
+  // First step on shutdown: refuse new events (503 → nginx tries another replica), then let
+  // in-flight requests finish while the batcher and producer still run.
+  shutdown.add('http server', async () => {
+    draining = true;
+    await server.close(config.HANDLER_SHUTDOWN_GRACE_MS);
+  });
   shutdown.installSignalHandlers();
-  logger.info({ url: server.url }, 'handler listening');
+  logger.info(
+    { url: server.url, brokers: config.KAFKA_BROKERS, legacySignatures: config.HANDLER_LEGACY_SIGNATURES },
+    'handler listening',
+  );
 }
 
 main().catch((err: unknown) => {

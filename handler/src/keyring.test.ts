@@ -1,0 +1,138 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { createLogger, generateSecret, signatureHeaders } from '@hookpipe/lib';
+import { createKeyring, type SecretRow } from './keyring.js';
+import { verifyRequest } from './inspect.js';
+
+function memoryStore(initial: SecretRow[]) {
+  const store = { rows: [...initial], down: false, loads: 0 };
+  const load = () => {
+    store.loads += 1;
+    return store.down ? Promise.reject(new Error('connect ECONNREFUSED')) : Promise.resolve([...store.rows]);
+  };
+  return { store, load };
+}
+
+function capturingLogger() {
+  const lines: { level: string; msg: string }[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) {
+        lines.push(JSON.parse(line) as { level: string; msg: string });
+      }
+      done();
+    },
+  });
+  return { lines, logger: createLogger('handler-test', { level: 'debug', destination }) };
+}
+
+const s1 = generateSecret();
+const s2 = generateSecret();
+const body = '{"type":"a","timestamp":"t","data":{}}';
+const verifyWith = (keys: ReturnType<ReturnType<typeof createKeyring>['entries']>, secret: string) => {
+  const headers = signatureHeaders({ id: 'msg_k', timestamp: 1000, body, secrets: secret });
+  return verifyRequest({
+    header: (n) => headers[n],
+    body: Buffer.from(body),
+    keys,
+    nowSeconds: 1000,
+    toleranceSeconds: 300,
+    legacy: false,
+  });
+};
+
+describe('keyring', () => {
+  it('is not loaded until a load succeeds, then serves decoded keys with their customers', async () => {
+    const { store, load } = memoryStore([{ id: '1', customerId: 'acme', secret: s1 }]);
+    store.down = true;
+    const keyring = createKeyring({ load, logger: capturingLogger().logger, clock: () => 5 });
+    expect(await keyring.reload()).toBe(false);
+    expect(keyring.isLoaded()).toBe(false);
+    store.down = false;
+    expect(await keyring.reload()).toBe(true);
+    expect(keyring.isLoaded()).toBe(true);
+    expect(keyring.loadedAt()).toBe(5);
+    expect(keyring.entries()).toHaveLength(1);
+    expect(keyring.entries()[0]).toMatchObject({ id: '1', customerId: 'acme' });
+    expect(Buffer.isBuffer(keyring.entries()[0]!.key)).toBe(true);
+  });
+
+  it('rotation: a second secret is accepted next to the first; a removed one is refused after reload', async () => {
+    const { store, load } = memoryStore([{ id: '1', customerId: 'acme', secret: s1 }]);
+    const keyring = createKeyring({ load, logger: capturingLogger().logger, clock: Date.now });
+    await keyring.reload();
+    expect(verifyWith(keyring.entries(), s2).ok).toBe(false);
+    store.rows.push({ id: '2', customerId: 'acme', secret: s2 });
+    await keyring.reload();
+    expect(verifyWith(keyring.entries(), s1)).toMatchObject({ ok: true });
+    expect(verifyWith(keyring.entries(), s2)).toMatchObject({ ok: true });
+    store.rows = store.rows.filter((r) => r.id !== '1');
+    await keyring.reload();
+    expect(verifyWith(keyring.entries(), s1)).toMatchObject({ ok: false, reason: 'no_matching_signature' });
+    expect(verifyWith(keyring.entries(), s2)).toMatchObject({ ok: true });
+  });
+
+  it('keeps the last good keys while the store is down, and logs the outage once', async () => {
+    const { store, load } = memoryStore([{ id: '1', customerId: 'acme', secret: s1 }]);
+    const { lines, logger } = capturingLogger();
+    const keyring = createKeyring({ load, logger, clock: Date.now });
+    await keyring.reload();
+    store.down = true;
+    for (let i = 0; i < 5; i++) expect(await keyring.reload()).toBe(false);
+    expect(keyring.isStale()).toBe(true);
+    expect(verifyWith(keyring.entries(), s1)).toMatchObject({ ok: true });
+    expect(lines.filter((l) => l.level === 'warn' && /reload failed/.test(l.msg))).toHaveLength(1);
+    store.down = false;
+    expect(await keyring.reload()).toBe(true);
+    expect(keyring.isStale()).toBe(false);
+    expect(lines.filter((l) => /source is back/.test(l.msg))).toHaveLength(1);
+  });
+
+  it('reuses decoded entries when nothing changed, and never logs a secret', async () => {
+    const { load } = memoryStore([{ id: '1', customerId: 'acme', secret: s1 }]);
+    const { lines, logger } = capturingLogger();
+    const changes: number[] = [];
+    const keyring = createKeyring({ load, logger, clock: Date.now, onChange: (e) => changes.push(e.length) });
+    await keyring.reload();
+    const first = keyring.entries();
+    await keyring.reload();
+    expect(keyring.entries()).toBe(first);
+    expect(changes).toEqual([1]);
+    expect(JSON.stringify(lines)).not.toContain(s1.slice(6));
+  });
+
+  it('skips a malformed secret (warning once) and keeps the good ones', async () => {
+    const { load } = memoryStore([
+      { id: '1', customerId: 'acme', secret: 'not-a-whsec' },
+      { id: '2', customerId: 'acme', secret: s2 },
+    ]);
+    const { lines, logger } = capturingLogger();
+    const keyring = createKeyring({ load, logger, clock: Date.now });
+    await keyring.reload();
+    await keyring.reload();
+    expect(keyring.entries().map((e) => e.id)).toEqual(['2']);
+    expect(lines.filter((l) => /not whsec_/.test(l.msg))).toHaveLength(1);
+    expect(JSON.stringify(lines)).not.toContain('not-a-whsec');
+  });
+
+  it('folds reloads asked during a load into one more load, so a mid-load change is not missed', async () => {
+    const rows: SecretRow[] = [{ id: '1', customerId: 'acme', secret: s1 }];
+    let release: (() => void) | undefined;
+    let loads = 0;
+    const load = async () => {
+      loads += 1;
+      const snapshot = [...rows];
+      if (loads === 1) await new Promise<void>((r) => (release = r));
+      return snapshot;
+    };
+    const keyring = createKeyring({ load, logger: capturingLogger().logger, clock: Date.now });
+    const first = keyring.reload();
+    rows.push({ id: '2', customerId: 'acme', secret: s2 }); // changed after the first load read
+    const second = keyring.reload();
+    const third = keyring.reload();
+    release!();
+    await Promise.all([first, second, third]);
+    expect(loads).toBe(2);
+    expect(keyring.entries().map((e) => e.id)).toEqual(['1', '2']);
+  });
+});

@@ -1,0 +1,129 @@
+import { decodeSecret, errorMessage, type Clock, type Logger, type VerifyKey } from '@hookpipe/lib';
+
+/** One row of `receiver_secrets` as the loader hands it over. */
+export interface SecretRow {
+  id: string;
+  customerId: string;
+  secret: string;
+}
+
+/** A secret ready to verify with: decoded once, when it enters the keyring. */
+export interface KeyringEntry extends VerifyKey {
+  id: string;
+  customerId: string;
+  /** The `whsec_` string itself, needed only by the legacy (seed) scheme, which keys HMAC with it. */
+  secret: string;
+}
+
+export interface Keyring {
+  /** The current keys; a new array after each change, never mutated. */
+  entries(): readonly KeyringEntry[];
+  /** True once a load has succeeded (possibly with zero secrets). */
+  isLoaded(): boolean;
+  /** Whether the last load failed (the keyring then still serves the last good set). */
+  isStale(): boolean;
+  /** Epoch ms of the last successful load, or undefined. */
+  loadedAt(): number | undefined;
+  /**
+   * Loads the table again. Calls made while a load runs are folded into one more load after it,
+   * so a change notified mid-load is never missed. Resolves true when the keyring is fresh.
+   */
+  reload(): Promise<boolean>;
+}
+
+/**
+ * An in-memory keyring over a loader (the `receiver_secrets` table in production). A failed load
+ * keeps the last good keys: verification goes on from memory while PostgreSQL is away, and the
+ * failure is logged once per outage, not per attempt.
+ */
+export function createKeyring(deps: {
+  load: () => Promise<SecretRow[]>;
+  logger: Logger;
+  clock: Clock;
+  onChange?: (entries: readonly KeyringEntry[]) => void;
+}): Keyring {
+  const log = deps.logger.child({ component: 'keyring' });
+  let entries: readonly KeyringEntry[] = [];
+  let loaded: number | undefined;
+  let stale = false;
+  let running: Promise<boolean> | undefined;
+  let again = false;
+  // Rows whose secret does not decode: warned about once per id, not on every reload.
+  const warnedBad = new Set<string>();
+
+  const apply = (rows: SecretRow[]) => {
+    const previous = new Map(entries.map((e) => [e.id, e]));
+    const next: KeyringEntry[] = [];
+    for (const row of rows) {
+      const known = previous.get(row.id);
+      if (known && known.secret === row.secret && known.customerId === row.customerId) {
+        next.push(known);
+        continue;
+      }
+      const key = decodeSecret(row.secret);
+      if (!key) {
+        if (!warnedBad.has(row.id)) {
+          warnedBad.add(row.id);
+          log.warn({ secretId: row.id, customerId: row.customerId }, 'ignoring a secret that is not whsec_');
+        }
+        continue;
+      }
+      next.push({ id: row.id, customerId: row.customerId, secret: row.secret, key });
+    }
+    const changed =
+      next.length !== entries.length || next.some((e, i) => e !== entries[i]) || loaded === undefined;
+    if (changed) {
+      entries = next;
+      log.info(
+        { secrets: next.length, customers: new Set(next.map((e) => e.customerId)).size },
+        'keyring loaded',
+      );
+      deps.onChange?.(entries);
+    }
+  };
+
+  const loadOnce = async (): Promise<boolean> => {
+    try {
+      const rows = await deps.load();
+      apply(rows);
+      loaded = deps.clock();
+      if (stale) log.info('keyring source is back');
+      stale = false;
+      return true;
+    } catch (err) {
+      if (!stale) {
+        log.warn(
+          { err: errorMessage(err), secrets: entries.length, everLoaded: loaded !== undefined },
+          'keyring reload failed; verifying with the last good keyring until the database answers',
+        );
+      }
+      stale = true;
+      return false;
+    }
+  };
+
+  const reload = (): Promise<boolean> => {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = (async () => {
+      let ok = await loadOnce();
+      while (again) {
+        again = false;
+        ok = await loadOnce();
+      }
+      running = undefined;
+      return ok;
+    })();
+    return running;
+  };
+
+  return {
+    entries: () => entries,
+    isLoaded: () => loaded !== undefined,
+    isStale: () => stale,
+    loadedAt: () => loaded,
+    reload,
+  };
+}

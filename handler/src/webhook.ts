@@ -1,0 +1,167 @@
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import {
+  HEADERS,
+  SIGNATURE_HEADERS,
+  errorMessage,
+  errorResponse,
+  newId,
+  unixSeconds,
+  type Clock,
+  type Logger,
+} from '@hookpipe/lib';
+import type { SubmitOutcome } from './batcher.js';
+import { isJsonContentType, readBodyLimited } from './body.js';
+import { checkEvent, verifyRequest } from './inspect.js';
+import type { KeyringEntry } from './keyring.js';
+import type { HandlerMetrics, Outcome } from './metrics.js';
+import type { OutRecord } from './producer.js';
+import type { RateLimiter } from './rate-limit.js';
+
+export interface WebhookDeps {
+  logger: Logger;
+  clock: Clock;
+  metrics: HandlerMetrics;
+  keyring: { entries(): readonly KeyringEntry[]; isLoaded(): boolean };
+  limiter: RateLimiter;
+  /** Whether a Kafka producer is connected; when not, answer 503 at once instead of queueing. */
+  kafkaReady: () => boolean;
+  /** Resolves with the outcome of this record's produce (the micro-batcher). */
+  submit: (record: OutRecord) => Promise<SubmitOutcome>;
+  draining: () => boolean;
+  options: {
+    maxBodyBytes: number;
+    toleranceSeconds: number;
+    legacySignatures: boolean;
+    retryAfterSeconds: number;
+  };
+}
+
+const REQUEST_ID_RE = /^[\x21-\x7e]{1,200}$/;
+
+const UNAVAILABLE: Record<Exclude<SubmitOutcome, { ok: true }>['reason'], [string, string]> = {
+  queue_full: ['overloaded', 'too many events are waiting for Kafka; retry later'],
+  timeout: ['kafka_timeout', 'Kafka did not acknowledge the event in time; retry later'],
+  failed: ['kafka_unavailable', 'Kafka did not acknowledge the event; retry later'],
+  closed: ['shutting_down', 'this handler is shutting down; retry later'],
+};
+
+/**
+ * `POST /webhook`: content type → size → signature (over the raw bytes) → event shape →
+ * per-customer rate → Kafka. Answers 202 only after Kafka acknowledged this request's record.
+ */
+export function makeWebhookHandler(deps: WebhookDeps) {
+  const { metrics, options } = deps;
+
+  return async (c: Context): Promise<Response> => {
+    const given = c.req.header('x-request-id');
+    const requestId = given && REQUEST_ID_RE.test(given) ? given : newId('req');
+    const log = deps.logger.child({ requestId, webhookId: c.req.header(SIGNATURE_HEADERS.id) });
+    c.header('X-Request-ID', requestId);
+    metrics.inFlight.inc();
+
+    const answer = (
+      outcome: Outcome,
+      status: ContentfulStatusCode,
+      code: string,
+      message: string,
+      extra: { details?: unknown; headers?: Record<string, string> } = {},
+    ) => {
+      metrics.requests.inc({ outcome });
+      if (status >= 500) log.warn({ status, code }, message);
+      else log.info({ status, code }, message);
+      return errorResponse(c, status, code, message, extra.details, extra.headers);
+    };
+    const retryLater = (code: string, message: string, seconds = options.retryAfterSeconds) =>
+      answer('unavailable', 503, code, message, { headers: { 'Retry-After': String(seconds) } });
+
+    try {
+      if (deps.draining()) {
+        c.header('Connection', 'close');
+        return retryLater(...UNAVAILABLE.closed);
+      }
+      if (!isJsonContentType(c.req.header('content-type'))) {
+        return answer(
+          'unsupported_media_type',
+          415,
+          'unsupported_media_type',
+          `Content-Type must be application/json, got ${c.req.header('content-type') ?? 'none'}`,
+        );
+      }
+      const read = await readBodyLimited(c.req.raw, options.maxBodyBytes);
+      if (!read.ok) {
+        return answer(
+          'payload_too_large',
+          413,
+          'payload_too_large',
+          `the body is larger than ${options.maxBodyBytes} bytes`,
+          { details: { limit: options.maxBodyBytes, declared: read.declared } },
+        );
+      }
+      if (!deps.keyring.isLoaded()) {
+        return retryLater('keyring_unavailable', 'the secrets are not loaded yet; retry later');
+      }
+
+      const verified = verifyRequest({
+        header: (name) => c.req.header(name),
+        body: read.body,
+        keys: deps.keyring.entries(),
+        nowSeconds: unixSeconds(deps.clock),
+        toleranceSeconds: options.toleranceSeconds,
+        legacy: options.legacySignatures,
+      });
+      if (!verified.ok) {
+        if (verified.reason) metrics.verificationFailures.inc({ reason: verified.reason });
+        const outcome = verified.status === 401 ? 'unauthorized' : 'bad_request';
+        return answer(outcome, verified.status, verified.code, verified.message, {
+          details: verified.details,
+          headers: verified.status === 401 ? { 'WWW-Authenticate': 'Webhook-Signature' } : undefined,
+        });
+      }
+
+      const event = checkEvent(read.body, verified.scheme === 'legacy');
+      if (!event.ok) return answer('bad_request', 400, event.code, event.message, { details: event.details });
+
+      const webhookId = verified.webhookId ?? event.eventId;
+      if (webhookId === undefined) {
+        return answer(
+          'bad_request',
+          400,
+          'missing_webhook_id',
+          `a legacy request needs a ${SIGNATURE_HEADERS.id} header or an event_id in the body`,
+        );
+      }
+      const customerId = verified.entry.customerId;
+      const rate = deps.limiter.take(customerId);
+      if (!rate.ok) {
+        return answer('rate_limited', 429, 'rate_limited', `customer ${customerId} is over its rate limit`, {
+          headers: { 'Retry-After': String(rate.retryAfterSeconds) },
+        });
+      }
+      if (!deps.kafkaReady()) return retryLater('kafka_unavailable', 'Kafka is not reachable; retry later');
+
+      const headers: Record<string, string> = {
+        [HEADERS.webhookId]: webhookId,
+        [HEADERS.eventType]: event.type,
+        [HEADERS.customerId]: customerId,
+        [HEADERS.receivedAt]: new Date(deps.clock()).toISOString(),
+        [HEADERS.requestId]: requestId,
+        [HEADERS.retryCount]: '0',
+      };
+      if (verified.scheme === 'v1') headers[HEADERS.signedAt] = String(verified.timestamp);
+      const outcome = await deps.submit({ key: customerId, value: read.body, headers });
+      if (!outcome.ok) {
+        if (outcome.reason === 'failed') log.warn({ err: errorMessage(outcome.error) }, 'produce failed');
+        return retryLater(...UNAVAILABLE[outcome.reason]);
+      }
+      metrics.requests.inc({ outcome: 'accepted' });
+      log.debug({ customerId, eventType: event.type, scheme: verified.scheme }, 'event accepted');
+      return c.json({ status: 'accepted', webhook_id: webhookId }, 202);
+    } catch (err) {
+      metrics.requests.inc({ outcome: 'error' });
+      throw err;
+    } finally {
+      metrics.inFlight.dec();
+    }
+  };
+}
