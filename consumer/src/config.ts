@@ -1,11 +1,57 @@
 import { z } from 'zod';
 import { env, loadConfig } from '@hookpipe/lib';
 
-const schema = z.object({
-  HOST: z.string().default('127.0.0.1'),
-  CONSUMER_PORT: env.port(8082),
-  LOG_LEVEL: env.logLevel(),
-});
+/** Every variable is documented in docs/consumer.md; keep the two in step. */
+const schema = z
+  .object({
+    HOST: z.string().default('127.0.0.1'),
+    CONSUMER_PORT: env.port(8082),
+    LOG_LEVEL: env.logLevel(),
+    KAFKA_BROKERS: env.list(['127.0.0.1:9092']).refine((l) => l.length > 0, 'needs at least one broker'),
+    DATABASE_URL: z.string().min(1, 'the receiver database URL is required'),
+    RECEIVER_API_KEY: env.list().refine((l) => l.length > 0, 'at least one API key is required'),
+
+    // Kafka consumer.
+    CONSUMER_GROUP: z.string().min(1).max(255).default('hookpipe-consumer'),
+    CONSUMER_CLIENT_ID: z.string().min(1).max(255).default('hookpipe-consumer'),
+    CONSUMER_PARTITIONS_CONCURRENTLY: env.int(3, 1, 64),
+    CONSUMER_FETCH_MAX_WAIT_MS: env.int(500, 10, 10_000),
+    CONSUMER_MAX_BYTES_PER_PARTITION: env.int(1024 * 1024, 1024, 64 * 1024 * 1024),
+    CONSUMER_SESSION_TIMEOUT_MS: env.int(30_000, 6000, 300_000),
+    CONSUMER_HEARTBEAT_INTERVAL_MS: env.int(3000, 100, 60_000),
+
+    // Processing.
+    CONSUMER_INSERT_BATCH_SIZE: env.int(1000, 1, 10_000),
+    CONSUMER_MAX_RETRIES: env.int(3, 0, 100),
+    CONSUMER_RETRY_BASE_MS: env.int(1000, 0, 3_600_000),
+    CONSUMER_RETRY_CAP_MS: env.int(60_000, 0, 24 * 3_600_000),
+    CONSUMER_DB_RETRY_BASE_MS: env.int(250, 1, 60_000),
+    CONSUMER_DB_RETRY_CAP_MS: env.int(5000, 1, 300_000),
+
+    // Failure injection (the contract's `data.simulate` and random failures).
+    CONSUMER_FAILURE_INJECTION: env.flag(false),
+    CONSUMER_FAIL_RATE: env.number(0, 0, 1),
+
+    // PostgreSQL.
+    CONSUMER_DB_POOL_SIZE: env.int(10, 1, 200),
+    CONSUMER_MIGRATE: env.flag(true),
+
+    // API.
+    CONSUMER_REPLAY_MAX: env.int(500, 1, 10_000),
+    CONSUMER_SHUTDOWN_GRACE_MS: env.int(10_000, 0, 120_000),
+  })
+  .refine((c) => c.CONSUMER_RETRY_CAP_MS >= c.CONSUMER_RETRY_BASE_MS, {
+    path: ['CONSUMER_RETRY_CAP_MS'],
+    message: 'must be at least CONSUMER_RETRY_BASE_MS',
+  })
+  .refine((c) => c.CONSUMER_DB_RETRY_CAP_MS >= c.CONSUMER_DB_RETRY_BASE_MS, {
+    path: ['CONSUMER_DB_RETRY_CAP_MS'],
+    message: 'must be at least CONSUMER_DB_RETRY_BASE_MS',
+  })
+  .refine((c) => c.CONSUMER_HEARTBEAT_INTERVAL_MS * 3 <= c.CONSUMER_SESSION_TIMEOUT_MS, {
+    path: ['CONSUMER_HEARTBEAT_INTERVAL_MS'],
+    message: 'must be at most a third of CONSUMER_SESSION_TIMEOUT_MS',
+  });
 
 export type Config = z.infer<typeof schema>;
 

@@ -1,16 +1,146 @@
-import { ConfigError, createLogger, createShutdown, listen } from '@hookpipe/lib';
+import { fileURLToPath } from 'node:url';
+import {
+  ConfigError,
+  TOPICS,
+  createKafka,
+  createLogger,
+  createPool,
+  createShutdown,
+  delay,
+  ensureTopics,
+  exponentialBackoff,
+  listen,
+  migrate,
+  systemClock,
+  waitForDatabase,
+} from '@hookpipe/lib';
 import { createApp } from './app.js';
 import { parseConfig } from './config.js';
+import { makeLagReader } from './lag.js';
+import { createConsumerMetrics } from './metrics.js';
+import { createEventConsumer } from './pipeline/event-consumer.js';
+import { makeFailureInjector } from './pipeline/failure-injection.js';
+import { processBatch } from './pipeline/process-batch.js';
+import { createRetryProducer, makePublisher } from './pipeline/publisher.js';
+import { makeReplayer } from './replay.js';
+import { makeDeadLettersStore } from './store/dead-letters-store.js';
+import { makeEventsQuery } from './store/events-query.js';
+import { makePipelineStore } from './store/pipeline-store.js';
+import { makeSecretsStore } from './store/secrets-store.js';
+import { makeStatsStore } from './store/stats-store.js';
+
+const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations', import.meta.url));
 
 async function main(): Promise<void> {
   const config = parseConfig(process.env);
   const logger = createLogger('consumer', { level: config.LOG_LEVEL });
   const shutdown = createShutdown(logger);
-  const app = createApp({ logger });
+  const clock = systemClock;
+
+  if (config.CONSUMER_MIGRATE) {
+    await waitForDatabase(config.DATABASE_URL, 60_000);
+    await migrate(config.DATABASE_URL, MIGRATIONS_DIR, logger);
+  }
+  const pool = createPool({
+    connectionString: config.DATABASE_URL,
+    max: config.CONSUMER_DB_POOL_SIZE,
+    logger,
+    applicationName: 'hookpipe-consumer',
+  });
+  shutdown.add('database pool', () => pool.end());
+
+  const kafka = createKafka({ clientId: config.CONSUMER_CLIENT_ID, brokers: config.KAFKA_BROKERS, logger });
+  const producer = createRetryProducer(kafka);
+  shutdown.add('kafka producer', () => producer.disconnect());
+  const publish = makePublisher(producer);
+  const metrics = createConsumerMetrics();
+  const topics = [TOPICS.events, TOPICS.retry];
+  const lag = makeLagReader({ kafka, groupId: config.CONSUMER_GROUP, topics });
+  shutdown.add('kafka admin', () => lag.close());
+
+  const pipelineStore = makePipelineStore(pool);
+  const injectFailure = makeFailureInjector({
+    enabled: config.CONSUMER_FAILURE_INJECTION,
+    failRate: config.CONSUMER_FAIL_RATE,
+  });
+  const eventConsumer = createEventConsumer({
+    kafka,
+    groupId: config.CONSUMER_GROUP,
+    topics,
+    partitionsConcurrently: config.CONSUMER_PARTITIONS_CONCURRENTLY,
+    fetchMaxWaitMs: config.CONSUMER_FETCH_MAX_WAIT_MS,
+    maxBytesPerPartition: config.CONSUMER_MAX_BYTES_PER_PARTITION,
+    sessionTimeoutMs: config.CONSUMER_SESSION_TIMEOUT_MS,
+    heartbeatIntervalMs: config.CONSUMER_HEARTBEAT_INTERVAL_MS,
+    infraRetry: { baseMs: config.CONSUMER_DB_RETRY_BASE_MS, capMs: config.CONSUMER_DB_RETRY_CAP_MS },
+    clock,
+    logger,
+    onOutcome: (_topic, _partition, outcome) => metrics.onOutcome(outcome),
+    process: (records, heartbeat) =>
+      processBatch(records, {
+        store: pipelineStore,
+        publish,
+        injectFailure,
+        policy: {
+          maxRetries: config.CONSUMER_MAX_RETRIES,
+          baseMs: config.CONSUMER_RETRY_BASE_MS,
+          capMs: config.CONSUMER_RETRY_CAP_MS,
+        },
+        consumerGroup: config.CONSUMER_GROUP,
+        insertBatchSize: config.CONSUMER_INSERT_BATCH_SIZE,
+        clock,
+        logger,
+        heartbeat,
+      }),
+  });
+
+  const stats = makeStatsStore(pool);
+  const replayer = makeReplayer({ deadLetters: makeDeadLettersStore(pool), publish, clock });
+  const app = createApp({
+    logger,
+    apiKeys: config.RECEIVER_API_KEY,
+    events: makeEventsQuery(pool),
+    deadLetters: makeDeadLettersStore(pool),
+    secrets: makeSecretsStore(pool),
+    replay: async (ids) => {
+      const result = await replayer(ids);
+      metrics.onReplayed(result.replayed.length);
+      return result;
+    },
+    replayMax: config.CONSUMER_REPLAY_MAX,
+    registry: metrics.registry,
+    dbTotals: () => stats.totals(),
+    pingDb: () => stats.ping(),
+    lag: () => lag.read(),
+    consumerStatus: () => eventConsumer.status(),
+    counters: () => metrics.snapshot(),
+  });
   const server = await listen(app, { port: config.CONSUMER_PORT, host: config.HOST });
-  shutdown.add('http server', () => server.close());
+  shutdown.add('http server', () => server.close(config.CONSUMER_SHUTDOWN_GRACE_MS));
+
+  // Registered last, so it stops first: no new batches, the batch in hand finishes and commits.
+  const stopping = new AbortController();
+  shutdown.add('kafka consumer', async () => {
+    stopping.abort();
+    await eventConsumer.stop();
+  });
   shutdown.installSignalHandlers();
   logger.info({ url: server.url }, 'consumer listening');
+
+  // Kafka may come up after us: keep trying rather than exit, and report not-ready meanwhile.
+  for (let attempt = 0; !stopping.signal.aborted; attempt++) {
+    try {
+      await ensureTopics(kafka);
+      await producer.connect();
+      await eventConsumer.start();
+      logger.info({ group: config.CONSUMER_GROUP, topics }, 'consuming');
+      return;
+    } catch (err) {
+      const waitMs = exponentialBackoff(attempt, { baseMs: 500, capMs: 10_000 });
+      logger.warn({ err, waitMs }, 'could not start consuming; retrying');
+      await delay(waitMs, stopping.signal);
+    }
+  }
 }
 
 main().catch((err: unknown) => {

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { HEADERS } from '@hookpipe/lib';
+import { makeRecord } from '../testing/records.js';
+import { decodeRecord } from './decode.js';
+
+describe('decodeRecord', () => {
+  it('reads an event in the handler format', () => {
+    const d = decodeRecord(makeRecord({ offset: '7', webhookId: 'msg_a', retryCount: 2 }));
+    expect(d.ok).toBe(true);
+    if (!d.ok) return;
+    expect(d.event).toMatchObject({
+      webhookId: 'msg_a',
+      customerId: 'cust-1',
+      eventType: 'order.created',
+      retryCount: 2,
+      requestId: 'req-1',
+    });
+    expect(d.event.signedAt?.toISOString()).toBe('2025-01-01T00:00:00.000Z');
+    expect(d.event.receivedAt.toISOString()).toBe('2025-01-01T00:00:01.000Z');
+  });
+
+  it('keeps the exact body bytes', () => {
+    const raw = Buffer.from('{"type":"a.b",  "timestamp":"t","data":{"x":1.50}}');
+    const d = decodeRecord(makeRecord({ rawBody: raw }));
+    expect(d.ok && d.event.rawBody.equals(raw)).toBe(true);
+  });
+
+  it('falls back to the record timestamp when received-at is missing or bad', () => {
+    const d = decodeRecord(makeRecord({ headers: { [HEADERS.receivedAt]: 'yesterday' } }));
+    expect(d.ok && d.event.receivedAt.getTime()).toBe(1735689600000);
+  });
+
+  it.each([
+    ['missing webhook-id', { headers: { [HEADERS.webhookId]: undefined } }, 'MissingHeader'],
+    ['missing customer-id', { headers: { [HEADERS.customerId]: '' } }, 'MissingHeader'],
+    ['no body', { rawBody: null }, 'InvalidPayload'],
+    ['not UTF-8', { rawBody: Buffer.from([0x7b, 0xff, 0xfe, 0x7d]) }, 'InvalidPayload'],
+    ['not JSON', { rawBody: Buffer.from('{"type":') }, 'InvalidJson'],
+    ['an array', { body: [1, 2] }, 'InvalidEventShape'],
+    ['no type', { body: { timestamp: 't', data: {} } }, 'InvalidEventShape'],
+    ['empty type', { body: { type: '', timestamp: 't', data: {} } }, 'InvalidEventShape'],
+    ['no timestamp', { body: { type: 'a', data: {} } }, 'InvalidEventShape'],
+    ['data not an object', { body: { type: 'a', timestamp: 't', data: [1] } }, 'InvalidEventShape'],
+    [
+      'a NUL escape',
+      { rawBody: Buffer.from('{"type":"a","timestamp":"t","data":{"s":"x\\u0000"}}') },
+      'InvalidPayload',
+    ],
+  ] as const)('is poison when %s', (_name, overrides, errorClass) => {
+    const d = decodeRecord(makeRecord(overrides));
+    expect(d.ok).toBe(false);
+    if (d.ok) return;
+    expect(d.failure).toMatchObject({ errorClass, poison: true });
+    expect(d.failure.message.length).toBeGreaterThan(0);
+  });
+
+  it('accepts an escaped backslash followed by u0000 (literal text, not NUL)', () => {
+    const d = decodeRecord(
+      makeRecord({ rawBody: Buffer.from('{"type":"a","timestamp":"t","data":{"s":"\\\\u0000"}}') }),
+    );
+    expect(d.ok).toBe(true);
+  });
+});
