@@ -28,7 +28,7 @@ const schema = z
     HANDLER_BATCH_MAX_BYTES: env.int(900_000, 1024, 64 * 1024 * 1024),
     HANDLER_QUEUE_MAX_ITEMS: env.int(5000, 1, 1_000_000),
     HANDLER_QUEUE_MAX_BYTES: env.int(64 * 1024 * 1024, 1024, 4 * 1024 * 1024 * 1024),
-    HANDLER_PRODUCE_TIMEOUT_MS: env.int(5000, 100, 60_000),
+    HANDLER_PRODUCE_TIMEOUT_MS: env.int(3000, 100, 60_000),
     HANDLER_KAFKA_RETRIES: env.int(3, 1, 100),
 
     // Keyring.

@@ -16,7 +16,7 @@ import { parseConfig } from './config.js';
 import { createKeyring } from './keyring.js';
 import { SECRETS_CHANNEL, makeSecretLoader, startKeyringSync, startNotifyListener } from './keyring-pg.js';
 import { createHandlerMetrics } from './metrics.js';
-import { createKafkaSink, sizeOfRecord, type OutRecord } from './producer.js';
+import { createKafkaSink, handlerKafkaLogCreator, sizeOfRecord, type OutRecord } from './producer.js';
 import { createRateLimiter } from './rate-limit.js';
 
 async function main(): Promise<void> {
@@ -60,7 +60,10 @@ async function main(): Promise<void> {
     clientId: `hookpipe-${config.HANDLER_ID}`,
     brokers: config.KAFKA_BROKERS,
     logger,
-    config: { retry: { initialRetryTime: 100, maxRetryTime: 1000, retries: 5 } },
+    config: {
+      retry: { initialRetryTime: 100, maxRetryTime: 1000, retries: 5 },
+      logCreator: handlerKafkaLogCreator(logger),
+    },
   });
   const sink = createKafkaSink({
     topic: TOPICS.events,

@@ -75,7 +75,7 @@ export function createKeyring(deps: {
     if (changed) {
       entries = next;
       log.info(
-        { secrets: next.length, customers: new Set(next.map((e) => e.customerId)).size },
+        { secretCount: next.length, customerCount: new Set(next.map((e) => e.customerId)).size },
         'keyring loaded',
       );
       deps.onChange?.(entries);
@@ -93,7 +93,7 @@ export function createKeyring(deps: {
     } catch (err) {
       if (!stale) {
         log.warn(
-          { err: errorMessage(err), secrets: entries.length, everLoaded: loaded !== undefined },
+          { err: errorMessage(err), secretCount: entries.length, everLoaded: loaded !== undefined },
           'keyring reload failed; verifying with the last good keyring until the database answers',
         );
       }

@@ -1,5 +1,12 @@
-import type { Message, Producer } from 'kafkajs';
-import { HookpipeError, delay, errorMessage, exponentialBackoff, type Logger } from '@hookpipe/lib';
+import type { LogEntry, Message, Producer, logCreator } from 'kafkajs';
+import {
+  HookpipeError,
+  delay,
+  errorMessage,
+  exponentialBackoff,
+  kafkaLogCreator,
+  type Logger,
+} from '@hookpipe/lib';
 
 /** One Kafka record as the handler writes it. */
 export interface OutRecord {
@@ -26,6 +33,22 @@ export const sizeOfRecord = (r: OutRecord): number => {
   for (const [k, v] of Object.entries(r.headers)) size += k.length + Buffer.byteLength(v) + 8;
   return size;
 };
+
+/**
+ * kafkajs' logs through our logger, minus its warning that limited retries may break
+ * idempotence: the sink bounds retries on purpose and replaces the producer after a failure,
+ * which is what keeps idempotence intact (see createKafkaSink), so the warning would only mislead.
+ */
+export function handlerKafkaLogCreator(logger: Logger): logCreator {
+  const base = kafkaLogCreator(logger);
+  return () => {
+    const write = base();
+    return (entry: LogEntry) => {
+      if (entry.log.message.startsWith('Limiting retries for the idempotent producer')) return;
+      write(entry);
+    };
+  };
+}
 
 /**
  * Owns the handler's Kafka producer. After ANY failed send the producer is thrown away and a

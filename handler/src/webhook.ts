@@ -65,15 +65,19 @@ export function makeWebhookHandler(deps: WebhookDeps) {
       status: ContentfulStatusCode,
       code: string,
       message: string,
-      extra: { details?: unknown; headers?: Record<string, string> } = {},
+      extra: { details?: unknown; headers?: Record<string, string>; err?: unknown } = {},
     ) => {
       metrics.requests.inc({ outcome });
-      if (status >= 500) log.warn({ status, code }, message);
-      else log.info({ status, code }, message);
+      // Info, not warn: an outage behind a 503 is logged once by the component that has it.
+      const err = extra.err === undefined ? undefined : errorMessage(extra.err);
+      log.info({ status, code, ...(err === undefined ? {} : { err }) }, message);
       return errorResponse(c, status, code, message, extra.details, extra.headers);
     };
-    const retryLater = (code: string, message: string, seconds = options.retryAfterSeconds) =>
-      answer('unavailable', 503, code, message, { headers: { 'Retry-After': String(seconds) } });
+    const retryLater = (code: string, message: string, err?: unknown) =>
+      answer('unavailable', 503, code, message, {
+        headers: { 'Retry-After': String(options.retryAfterSeconds) },
+        err,
+      });
 
     try {
       if (deps.draining()) {
@@ -151,8 +155,8 @@ export function makeWebhookHandler(deps: WebhookDeps) {
       if (verified.scheme === 'v1') headers[HEADERS.signedAt] = String(verified.timestamp);
       const outcome = await deps.submit({ key: customerId, value: read.body, headers });
       if (!outcome.ok) {
-        if (outcome.reason === 'failed') log.warn({ err: errorMessage(outcome.error) }, 'produce failed');
-        return retryLater(...UNAVAILABLE[outcome.reason]);
+        const [code, message] = UNAVAILABLE[outcome.reason];
+        return retryLater(code, message, outcome.reason === 'failed' ? outcome.error : undefined);
       }
       metrics.requests.inc({ outcome: 'accepted' });
       log.debug({ customerId, eventType: event.type, scheme: verified.scheme }, 'event accepted');
