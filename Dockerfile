@@ -49,12 +49,12 @@ COPY --from=build /app/consumer/dist consumer/dist
 COPY consumer/migrations consumer/migrations
 COPY sender/migrations sender/migrations
 COPY compose/image/hookpipe-entrypoint.sh /usr/local/bin/hookpipe-entrypoint
-COPY compose/image/healthcheck.mjs /usr/local/lib/hookpipe/healthcheck.mjs
+COPY compose/image/healthcheck /usr/local/lib/hookpipe/healthcheck
 
 USER node
 EXPOSE 8080 8082 8090
 # `/healthz` of whichever service runs here (no curl in slim images: node's fetch).
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
-  CMD ["node", "/usr/local/lib/hookpipe/healthcheck.mjs"]
+  CMD ["node", "/usr/local/lib/hookpipe/healthcheck"]
 ENTRYPOINT ["hookpipe-entrypoint"]
 CMD ["help"]
