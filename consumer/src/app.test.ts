@@ -80,8 +80,10 @@ function makeApp(overrides: Partial<AppDeps> = {}) {
     counters: () => ({ persisted: 0 }),
     ...overrides,
   };
-  return { app: createApp(deps), calls };
+  return { app: createApp(deps), calls, deps };
 }
+
+const baseSecrets = (h: ReturnType<typeof makeApp>) => h.deps.secrets;
 
 describe('receiver API', () => {
   it('leaves ping, health, metrics and docs open and guards the rest with X-API-Key', async () => {
@@ -254,13 +256,25 @@ describe('receiver API', () => {
     expect(calls.replay).toEqual([[1, 2, 3]]);
   });
 
-  it('answers 503 database_unavailable when PostgreSQL is down', async () => {
+  it('answers 503 database_unavailable when PostgreSQL is down, and /stats with what it still knows', async () => {
     const down = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
-    const { app } = makeApp({ dbTotals: () => Promise.reject(down), pingDb: () => Promise.reject(down) });
-    const res = await app.request('/stats', { headers: auth });
+    const base = makeApp();
+    const { app } = makeApp({
+      dbTotals: () => Promise.reject(down),
+      pingDb: () => Promise.reject(down),
+      secrets: { ...baseSecrets(base), list: () => Promise.reject(down) },
+    });
+    const res = await app.request('/secrets', { headers: auth });
     expect(res.status).toBe(503);
     expect(res.headers.get('Retry-After')).toBe('2');
     expect(await res.json()).toMatchObject({ error: 'database_unavailable' });
+    const stats = await app.request('/stats', { headers: auth });
+    expect(stats.status).toBe(200);
+    expect(await stats.json()).toMatchObject({
+      totals: null,
+      totals_error: 'connect ECONNREFUSED',
+      lag: { total: 0 },
+    });
     const ready = await app.request('/readyz');
     expect(ready.status).toBe(503);
     expect(await ready.json()).toMatchObject({

@@ -1,5 +1,8 @@
 import { fileURLToPath } from 'node:url';
+import type { LogEntry, logCreator } from 'kafkajs';
 import {
+  kafkaLogCreator,
+  type Logger,
   ConfigError,
   TOPICS,
   createKafka,
@@ -21,13 +24,28 @@ import { createConsumerMetrics } from './metrics.js';
 import { createEventConsumer } from './pipeline/event-consumer.js';
 import { makeFailureInjector } from './pipeline/failure-injection.js';
 import { processBatch } from './pipeline/process-batch.js';
-import { createRetryProducer, makePublisher } from './pipeline/publisher.js';
+import type { OutgoingRecord } from './pipeline/failures.js';
+import { createPublisher, createRetryProducer } from './pipeline/publisher.js';
 import { makeReplayer } from './replay.js';
 import { makeDeadLettersStore } from './store/dead-letters-store.js';
 import { makeEventsQuery } from './store/events-query.js';
 import { makePipelineStore } from './store/pipeline-store.js';
 import { makeSecretsStore } from './store/secrets-store.js';
 import { makeStatsStore } from './store/stats-store.js';
+
+/**
+ * kafkajs' logs through ours, minus its warning that bounded retries may break idempotence: the
+ * publisher bounds them on purpose and replaces the producer after a failure (see publisher.ts).
+ */
+function quietKafkaLogCreator(logger: Logger): logCreator {
+  const base = kafkaLogCreator(logger);
+  return () => {
+    const write = base();
+    return (entry: LogEntry) => {
+      if (!entry.log.message.startsWith('Limiting retries for the idempotent producer')) write(entry);
+    };
+  };
+}
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations', import.meta.url));
 
@@ -49,10 +67,15 @@ async function main(): Promise<void> {
   });
   shutdown.add('database pool', () => pool.end());
 
-  const kafka = createKafka({ clientId: config.CONSUMER_CLIENT_ID, brokers: config.KAFKA_BROKERS, logger });
-  const producer = createRetryProducer(kafka);
-  shutdown.add('kafka producer', () => producer.disconnect());
-  const publish = makePublisher(producer);
+  const kafka = createKafka({
+    clientId: config.CONSUMER_CLIENT_ID,
+    brokers: config.KAFKA_BROKERS,
+    logger,
+    config: { logCreator: quietKafkaLogCreator(logger) },
+  });
+  const publisher = createPublisher({ createProducer: () => createRetryProducer(kafka), logger });
+  shutdown.add('kafka producer', () => publisher.stop());
+  const publish = (records: readonly OutgoingRecord[]) => publisher.publish(records);
   const metrics = createConsumerMetrics();
   const topics = [TOPICS.events, TOPICS.retry];
   const lag = makeLagReader({ kafka, groupId: config.CONSUMER_GROUP, topics });
@@ -131,7 +154,6 @@ async function main(): Promise<void> {
   for (let attempt = 0; !stopping.signal.aborted; attempt++) {
     try {
       await ensureTopics(kafka);
-      await producer.connect();
       await eventConsumer.start();
       logger.info({ group: config.CONSUMER_GROUP, topics }, 'consuming');
       return;

@@ -46,17 +46,21 @@ const stats = createRoute({
   security,
   responses: {
     200: {
-      description: 'Statistics; `lag` is null (and `lag_error` says why) when Kafka cannot be asked',
+      description:
+        'Statistics; `totals` is null (and `totals_error` says why) when the database is unavailable, `lag` likewise (`lag_error`) when Kafka is',
       content: {
         'application/json': {
           schema: z.object({
-            totals: z.object({
-              persisted: z.number().int(),
-              retried: z.number().int(),
-              dead_lettered: z.number().int(),
-              dead_letters_open: z.number().int(),
-              replayed: z.number().int(),
-            }),
+            totals: z
+              .object({
+                persisted: z.number().int(),
+                retried: z.number().int(),
+                dead_lettered: z.number().int(),
+                dead_letters_open: z.number().int(),
+                replayed: z.number().int(),
+              })
+              .nullable(),
+            totals_error: z.string().optional(),
             process: z.record(z.string(), z.number()),
             lag: z
               .object({
@@ -92,7 +96,7 @@ const stats = createRoute({
         },
       },
     },
-    ...commonErrors,
+    401: commonErrors[401],
   },
 });
 
@@ -129,7 +133,14 @@ export function registerSystemRoutes(app: OpenAPIHono, deps: SystemDeps): void {
   });
 
   app.openapi(stats, async (c) => {
-    const totals = await deps.dbTotals();
+    // During an outage /stats is where one looks: answer with what can still be known.
+    let totals: DbTotals | null = null;
+    let totalsError: string | undefined;
+    try {
+      totals = await deps.dbTotals();
+    } catch (err) {
+      totalsError = errorMessage(err);
+    }
     let lag: LagView | null = null;
     let lagError: string | undefined;
     try {
@@ -142,6 +153,7 @@ export function registerSystemRoutes(app: OpenAPIHono, deps: SystemDeps): void {
     return c.json(
       {
         totals,
+        ...(totalsError === undefined ? {} : { totals_error: totalsError }),
         process: deps.counters(),
         lag,
         ...(lagError === undefined ? {} : { lag_error: lagError }),

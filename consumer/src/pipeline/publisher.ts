@@ -1,4 +1,5 @@
 import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
+import { errorMessage, type Logger } from '@hookpipe/lib';
 import type { OutgoingRecord } from './failures.js';
 
 /**
@@ -17,19 +18,74 @@ export function createRetryProducer(kafka: Kafka): Producer {
   });
 }
 
-/** Publishes records, grouped by topic, in one request; resolves once all are acknowledged. */
-export function makePublisher(producer: Pick<Producer, 'sendBatch'>) {
-  return async (records: readonly OutgoingRecord[]): Promise<void> => {
-    if (records.length === 0) return;
+export type ProducerLike = Pick<Producer, 'connect' | 'disconnect' | 'sendBatch'>;
+
+export interface Publisher {
+  /** Publishes records, grouped by topic, in one request; resolves once all are acknowledged. */
+  publish(records: readonly OutgoingRecord[]): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Owns the producer. Sends are serialised, and after ANY failed send the producer is dropped
+ * and the next send connects a new one. kafkajs rolls a failed request's sequence numbers back,
+ * yet the broker may have appended it (a timeout); the next batch under the same producer id
+ * would reuse those numbers and be acknowledged as a duplicate without being written. A new
+ * producer id cannot collide, and serialising means no other send rides on the broken one.
+ */
+export function createPublisher(deps: { createProducer: () => ProducerLike; logger: Logger }): Publisher {
+  let producer: ProducerLike | undefined;
+  let queue: Promise<unknown> = Promise.resolve();
+  let stopped = false;
+
+  const connected = async (): Promise<ProducerLike> => {
+    if (producer) return producer;
+    const candidate = deps.createProducer();
+    try {
+      await candidate.connect();
+    } catch (err) {
+      await candidate.disconnect().catch(() => undefined);
+      throw err;
+    }
+    producer = candidate;
+    return candidate;
+  };
+
+  const send = async (records: readonly OutgoingRecord[]): Promise<void> => {
+    if (stopped) throw new Error('the publisher is stopped');
     const byTopic = new Map<string, Message[]>();
     for (const r of records) {
       const list = byTopic.get(r.topic) ?? [];
       list.push({ key: r.key, value: r.value, headers: r.headers });
       byTopic.set(r.topic, list);
     }
-    await producer.sendBatch({
-      acks: -1,
-      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-    });
+    const current = await connected();
+    try {
+      await current.sendBatch({
+        acks: -1,
+        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+      });
+    } catch (err) {
+      producer = undefined;
+      deps.logger.warn({ err: errorMessage(err) }, 'Kafka send failed; replacing the producer');
+      await current.disconnect().catch(() => undefined);
+      throw err;
+    }
+  };
+
+  return {
+    publish(records) {
+      if (records.length === 0) return Promise.resolve();
+      const result = queue.then(() => send(records));
+      queue = result.catch(() => undefined);
+      return result;
+    },
+    async stop() {
+      await queue;
+      stopped = true;
+      const current = producer;
+      producer = undefined;
+      await current?.disconnect();
+    },
   };
 }
