@@ -1,6 +1,14 @@
+import { Writable } from 'node:stream';
+import { logLevel } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { HookpipeError, silentLogger } from '@hookpipe/lib';
-import { createKafkaSink, sizeOfRecord, type OutRecord, type ProducerLike } from './producer.js';
+import { HookpipeError, createLogger, silentLogger } from '@hookpipe/lib';
+import {
+  createKafkaSink,
+  handlerKafkaLogCreator,
+  sizeOfRecord,
+  type OutRecord,
+  type ProducerLike,
+} from './producer.js';
 
 // A stand-in for kafkajs' producer (a third-party client, not a component of ours): each
 // instance records what it was asked; the test decides whether connect and send work.
@@ -104,5 +112,36 @@ describe('kafka sink', () => {
 
   it('sizes a record by its bytes', () => {
     expect(sizeOfRecord(record)).toBeGreaterThan(record.value.length);
+  });
+});
+
+describe('kafkajs log filter', () => {
+  const capture = () => {
+    const lines: { level: string; msg: string }[] = [];
+    const destination = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        for (const l of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(l) as never);
+        done();
+      },
+    });
+    return { lines, logger: createLogger('handler-test', { level: 'info', destination }) };
+  };
+  const entry = (level: logLevel, message: string, extra: Record<string, unknown> = {}) => ({
+    namespace: 'x',
+    level,
+    label: 'ERROR',
+    log: { timestamp: '', logger: 'kafkajs', message, ...extra },
+  });
+
+  it('drops the limited-retries warning, demotes connection errors, keeps the rest', () => {
+    const { lines, logger } = capture();
+    const log = handlerKafkaLogCreator(logger)(logLevel.INFO);
+    log(entry(logLevel.WARN, 'Limiting retries for the idempotent producer may invalidate EoS guarantees'));
+    log(entry(logLevel.ERROR, 'Failed to connect to seed broker, trying another broker from the list'));
+    log(entry(logLevel.ERROR, 'Response Produce', { error: 'Connection error: connect ECONNREFUSED' }));
+    log(entry(logLevel.ERROR, 'The coordinator is not aware of this member'));
+    expect(lines.map((l) => [l.level, l.msg])).toEqual([
+      ['error', 'The coordinator is not aware of this member'],
+    ]);
   });
 });

@@ -1,4 +1,4 @@
-import type { LogEntry, Message, Producer, logCreator } from 'kafkajs';
+import { logLevel, type LogEntry, type Message, type Producer, type logCreator } from 'kafkajs';
 import {
   HookpipeError,
   delay,
@@ -34,18 +34,24 @@ export const sizeOfRecord = (r: OutRecord): number => {
   return size;
 };
 
+const CONNECTION_TROUBLE =
+  /Connection error|ECONNREFUSED|ECONNRESET|Connection timeout|Closed connection|Failed to connect to seed broker/i;
+
 /**
- * kafkajs' logs through our logger, minus its warning that limited retries may break
- * idempotence: the sink bounds retries on purpose and replaces the producer after a failure,
- * which is what keeps idempotence intact (see createKafkaSink), so the warning would only mislead.
+ * kafkajs' logs through our logger, with two changes. Its warning that limited retries may break
+ * idempotence is dropped: the sink bounds retries on purpose and replaces the producer after a
+ * failure, which is what keeps idempotence intact (see createKafkaSink). Its per-attempt
+ * connection errors go to debug: the sink logs an outage once when it starts and once when it ends.
  */
 export function handlerKafkaLogCreator(logger: Logger): logCreator {
   const base = kafkaLogCreator(logger);
   return () => {
     const write = base();
     return (entry: LogEntry) => {
-      if (entry.log.message.startsWith('Limiting retries for the idempotent producer')) return;
-      write(entry);
+      const error = (entry.log as { error?: unknown }).error;
+      const text = `${entry.log.message} ${typeof error === 'string' ? error : ''}`;
+      if (text.startsWith('Limiting retries for the idempotent producer')) return;
+      write(CONNECTION_TROUBLE.test(text) ? { ...entry, level: logLevel.DEBUG } : entry);
     };
   };
 }
