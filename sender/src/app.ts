@@ -1,15 +1,108 @@
-import { Hono } from 'hono';
-import { addMethodNotAllowed, errorHandler, notFoundHandler, type Logger } from '@hookpipe/lib';
+import { OpenAPIHono, z } from '@hono/zod-openapi';
+import { swaggerUI } from '@hono/swagger-ui';
+import { bodyLimit } from 'hono/body-limit';
+import { requestId } from 'hono/request-id';
+import {
+  addMethodNotAllowed,
+  apiKeyAuth,
+  errorHandler,
+  errorResponse,
+  metricsHandler,
+  notFoundHandler,
+  type Logger,
+} from '@hookpipe/lib';
+import type { ApiDeps } from './api/deps.js';
+import { addEmitterRoutes } from './api/emitter-routes.js';
+import { addEventRoutes } from './api/event-routes.js';
+import { defineRoute, type AppEnv } from './api/route.js';
+import { addWebhookActivityRoutes } from './api/webhook-activity-routes.js';
+import { addWebhookRoutes } from './api/webhook-routes.js';
 
-export interface AppDeps {
+export interface AppDeps extends ApiDeps {
   logger: Logger;
+  apiKeys: readonly string[];
 }
 
+/** Paths anyone may call: liveness, readiness, metrics and the API description. */
+export const OPEN_PATHS = ['/ping', '/healthz', '/readyz', '/metrics', '/openapi.json', '/docs', '/docs/*'];
+
 /** Builds the sender's HTTP app; never listens (see index.ts). */
-export function createApp(deps: AppDeps): Hono {
-  const app = new Hono();
-  app.get('/ping', (c) => c.json({ message: 'pong', service: 'sender' }));
+export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>();
+  app.use(requestId());
+  app.use(async (c, next) => {
+    const log = deps.logger.child({ requestId: c.var.requestId });
+    c.set('log', log);
+    const started = performance.now();
+    await next();
+    log.debug(
+      {
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        ms: Math.round(performance.now() - started),
+      },
+      'request',
+    );
+  });
+  app.use(apiKeyAuth({ keys: deps.apiKeys, open: OPEN_PATHS }));
+  // Room for the largest event data plus its envelope; the exact data limit is checked per route.
+  const maxSize = deps.settings.maxEventBytes + 64 * 1024;
+  app.use(
+    bodyLimit({
+      maxSize,
+      onError: (c) => errorResponse(c, 413, 'payload_too_large', `the request body is over ${maxSize} bytes`),
+    }),
+  );
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'ApiKey', {
+    type: 'apiKey',
+    in: 'header',
+    name: 'X-API-Key',
+  });
+
+  defineRoute(
+    app,
+    {
+      method: 'get',
+      path: '/ping',
+      summary: 'Liveness (the seed’s route)',
+      tags: ['health'],
+      open: true,
+      responses: {
+        200: { description: 'pong', schema: z.object({ message: z.literal('pong'), service: z.string() }) },
+      },
+    },
+    (c) => c.json({ message: 'pong' as const, service: 'sender' }, 200),
+  );
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/readyz', async (c) => {
+    try {
+      await deps.pool.query('SELECT 1');
+      return c.json({ status: 'ready' });
+    } catch {
+      return errorResponse(c, 503, 'not_ready', 'the sender database does not answer');
+    }
+  });
+  app.get('/metrics', metricsHandler(deps.metrics.registry));
+
+  addWebhookRoutes(app, deps);
+  addWebhookActivityRoutes(app, deps);
+  addEventRoutes(app, deps);
+  addEmitterRoutes(app, deps);
+
+  app.doc('/openapi.json', {
+    openapi: '3.0.3',
+    info: {
+      title: 'hookpipe sender',
+      version: '0.1.0',
+      description:
+        'Plays a webhook provider: registrations, an event API, emitters with fault injection, and signed ' +
+        '(Standard Webhooks) delivery with retries from a durable outbox.',
+    },
+  });
+  app.get('/docs', swaggerUI({ url: '/openapi.json' }));
+
   app.notFound(notFoundHandler);
   app.onError(errorHandler(deps.logger));
   addMethodNotAllowed(app);

@@ -1,13 +1,84 @@
 import { z } from 'zod';
 import { env, loadConfig } from '@hookpipe/lib';
+import { DEFAULT_ALLOWED_HOSTS } from './targets.js';
 
-const schema = z.object({
-  HOST: z.string().default('127.0.0.1'),
-  SENDER_PORT: env.port(8080),
-  LOG_LEVEL: env.logLevel(),
-});
+const schema = z
+  .object({
+    HOST: z.string().default('127.0.0.1'),
+    SENDER_PORT: env.port(8080),
+    LOG_LEVEL: env.logLevel(),
+    SENDER_DATABASE_URL: z.string({ message: 'required: the sender database URL' }).min(1),
+    SENDER_API_KEY: z
+      .string({ message: 'required: one or more API keys (comma-separated)' })
+      .transform((v) => v.split(',').map((k) => k.trim()))
+      .pipe(z.array(z.string().min(16, 'each API key needs at least 16 characters')).min(1)),
+    SENDER_MIGRATE: env.flag(true),
+    SENDER_DB_POOL_MAX: env.int(10, 2, 100),
+    SENDER_ALLOWED_HOSTS: env.list(DEFAULT_ALLOWED_HOSTS),
+    SENDER_DELIVERY_TIMEOUT_MS: env.int(15_000, 100, 120_000),
+    SENDER_MAX_ATTEMPTS: env.int(10, 1, 100),
+    SENDER_BACKOFF_BASE_MS: env.int(1000, 1, 3_600_000),
+    SENDER_BACKOFF_CAP_MS: env.int(300_000, 1, 86_400_000),
+    SENDER_RETRY_AFTER_MAX_MS: env.int(3_600_000, 0, 86_400_000),
+    SENDER_DELIVERY_CONCURRENCY: env.int(256, 1, 10_000),
+    SENDER_WEBHOOK_CONCURRENCY: env.int(32, 1, 10_000),
+    SENDER_CLAIM_BATCH: env.int(200, 1, 5000),
+    SENDER_POLL_INTERVAL_MS: env.int(200, 10, 60_000),
+    SENDER_LEASE_MS: env.int(60_000, 1000, 3_600_000),
+    SENDER_DISABLE_AFTER_S: env.int(3600, 0, 365 * 86_400),
+    SENDER_ROTATION_GRACE_S: env.int(86_400, 0, 30 * 86_400),
+    SENDER_MAX_EVENT_BYTES: env.int(256 * 1024, 1024, 10 * 1024 * 1024),
+    SENDER_EMITTER_RATE: env.number(0.2, 0.001, 100_000),
+    SENDER_EMITTER_MAX_RATE: env.number(5000, 0.001, 100_000),
+    SENDER_EMITTER_CONCURRENCY: env.int(32, 1, 10_000),
+    SENDER_MAX_EMITTERS: env.int(100, 1, 10_000),
+    SENDER_EMITTER_MAX_BACKLOG: env.int(10_000, 1, 10_000_000),
+    SENDER_STALE_TIMESTAMP_S: env.int(3600, 301, 10 * 365 * 86_400),
+    SENDER_OVERSIZED_BYTES: env.int(320 * 1024, 1024, 64 * 1024 * 1024),
+    SENDER_FAKER_SEED: z.coerce.number().int().min(0).optional(),
+    SENDER_SECRET_KEY: z
+      .string()
+      .refine((v) => secretKeyBytes(v) !== null, {
+        message: 'must be 32 bytes as 64 hex characters or base64',
+      })
+      .optional(),
+  })
+  .superRefine((c, ctx) => {
+    if (c.SENDER_BACKOFF_CAP_MS < c.SENDER_BACKOFF_BASE_MS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SENDER_BACKOFF_CAP_MS'],
+        message: 'must be at least SENDER_BACKOFF_BASE_MS',
+      });
+    }
+    // A claim must outlive the attempt it covers, or a slow attempt is claimed and sent twice.
+    if (c.SENDER_LEASE_MS < c.SENDER_DELIVERY_TIMEOUT_MS + 5000) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SENDER_LEASE_MS'],
+        message: 'must exceed SENDER_DELIVERY_TIMEOUT_MS by at least 5000 ms',
+      });
+    }
+    if (c.SENDER_EMITTER_RATE > c.SENDER_EMITTER_MAX_RATE) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SENDER_EMITTER_RATE'],
+        message: 'must not exceed SENDER_EMITTER_MAX_RATE',
+      });
+    }
+  });
 
 export type Config = z.infer<typeof schema>;
 
 export const parseConfig = (vars: Record<string, string | undefined>): Config =>
   loadConfig(schema, vars, 'sender');
+
+/** Decodes SENDER_SECRET_KEY (64 hex characters, or base64 of 32 bytes); null when malformed. */
+export function secretKeyBytes(value: string): Buffer | null {
+  if (/^[0-9a-fA-F]{64}$/.test(value)) return Buffer.from(value, 'hex');
+  if (/^[A-Za-z0-9+/]{43}=?$/.test(value)) {
+    const key = Buffer.from(value, 'base64');
+    return key.length === 32 ? key : null;
+  }
+  return null;
+}

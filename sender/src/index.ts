@@ -1,12 +1,108 @@
-import { ConfigError, createLogger, createShutdown, listen } from '@hookpipe/lib';
+import { fileURLToPath } from 'node:url';
+import {
+  ConfigError,
+  createLogger,
+  createPool,
+  createShutdown,
+  listen,
+  migrate,
+  systemClock,
+  waitForDatabase,
+} from '@hookpipe/lib';
 import { createApp } from './app.js';
-import { parseConfig } from './config.js';
+import { parseConfig, secretKeyBytes } from './config.js';
+import { createDeliveryWorker } from './delivery/worker.js';
+import { createEmitterManager } from './emitters/manager.js';
+import { createSenderMetrics } from './metrics.js';
+import { createSecretBox } from './secrets.js';
+import { createTargetPolicy } from './targets.js';
 
 async function main(): Promise<void> {
   const config = parseConfig(process.env);
   const logger = createLogger('sender', { level: config.LOG_LEVEL });
   const shutdown = createShutdown(logger);
-  const app = createApp({ logger });
+  const clock = systemClock;
+  const dbUrl = config.SENDER_DATABASE_URL;
+
+  if (config.SENDER_MIGRATE) {
+    await waitForDatabase(dbUrl, 60_000);
+    await migrate(dbUrl, fileURLToPath(new URL('../migrations', import.meta.url)), logger);
+  }
+  const pool = createPool({
+    connectionString: dbUrl,
+    max: config.SENDER_DB_POOL_MAX,
+    logger,
+    applicationName: 'hookpipe-sender',
+  });
+  shutdown.add('database pool', () => pool.end());
+
+  const metrics = createSenderMetrics();
+  const box = createSecretBox(config.SENDER_SECRET_KEY ? secretKeyBytes(config.SENDER_SECRET_KEY) : null);
+  const targets = createTargetPolicy(config.SENDER_ALLOWED_HOSTS);
+  const worker = createDeliveryWorker(
+    {
+      pool,
+      logger: logger.child({ component: 'delivery' }),
+      metrics,
+      clock,
+      fetch: globalThis.fetch,
+      secretBox: box,
+      targets,
+      policy: {
+        maxAttempts: config.SENDER_MAX_ATTEMPTS,
+        baseMs: config.SENDER_BACKOFF_BASE_MS,
+        capMs: config.SENDER_BACKOFF_CAP_MS,
+        retryAfterMaxMs: config.SENDER_RETRY_AFTER_MAX_MS,
+      },
+      timeoutMs: config.SENDER_DELIVERY_TIMEOUT_MS,
+      staleTimestampS: config.SENDER_STALE_TIMESTAMP_S,
+    },
+    {
+      concurrency: config.SENDER_DELIVERY_CONCURRENCY,
+      claimBatch: config.SENDER_CLAIM_BATCH,
+      pollIntervalMs: config.SENDER_POLL_INTERVAL_MS,
+      leaseMs: config.SENDER_LEASE_MS,
+      disableAfterMs: config.SENDER_DISABLE_AFTER_S === 0 ? null : config.SENDER_DISABLE_AFTER_S * 1000,
+    },
+  );
+  worker.start();
+  shutdown.add('delivery worker', () => worker.stop());
+
+  const emitters = createEmitterManager({
+    pool,
+    logger: logger.child({ component: 'emitters' }),
+    clock,
+    metrics,
+    notify: () => worker.notify(),
+    seed: config.SENDER_FAKER_SEED,
+    oversizedBytes: config.SENDER_OVERSIZED_BYTES,
+    maxBacklog: config.SENDER_EMITTER_MAX_BACKLOG,
+    maxRunning: config.SENDER_MAX_EMITTERS,
+  });
+  await emitters.resume();
+  shutdown.add('emitters', () => emitters.close());
+
+  const app = createApp({
+    logger,
+    apiKeys: config.SENDER_API_KEY,
+    pool,
+    clock,
+    box,
+    targets,
+    emitters,
+    metrics,
+    notify: () => worker.notify(),
+    settings: {
+      webhookConcurrency: config.SENDER_WEBHOOK_CONCURRENCY,
+      deliveryConcurrency: config.SENDER_DELIVERY_CONCURRENCY,
+      rotationGraceS: config.SENDER_ROTATION_GRACE_S,
+      maxEventBytes: config.SENDER_MAX_EVENT_BYTES,
+      emitterRate: config.SENDER_EMITTER_RATE,
+      emitterMaxRate: config.SENDER_EMITTER_MAX_RATE,
+      emitterConcurrency: config.SENDER_EMITTER_CONCURRENCY,
+      fakerSeed: config.SENDER_FAKER_SEED,
+    },
+  });
   const server = await listen(app, { port: config.SENDER_PORT, host: config.HOST });
   shutdown.add('http server', () => server.close());
   shutdown.installSignalHandlers();

@@ -1,0 +1,45 @@
+import { ApiError, type Clock, type Pool } from '@hookpipe/lib';
+import type { EmitterManager } from '../emitters/manager.js';
+import type { SenderMetrics } from '../metrics.js';
+import type { SecretBox } from '../secrets.js';
+import type { TargetPolicy } from '../targets.js';
+import { getWebhook, type WebhookRow } from '../store/webhooks.js';
+
+/** What the routes need; index.ts wires the real ones, tests their own. */
+export interface ApiDeps {
+  pool: Pool;
+  clock: Clock;
+  box: SecretBox;
+  targets: TargetPolicy;
+  emitters: EmitterManager;
+  metrics: SenderMetrics;
+  /** Wakes the delivery worker after an enqueue. */
+  notify: () => void;
+  settings: {
+    webhookConcurrency: number;
+    deliveryConcurrency: number;
+    rotationGraceS: number;
+    maxEventBytes: number;
+    emitterRate: number;
+    emitterMaxRate: number;
+    emitterConcurrency: number;
+    fakerSeed: number | undefined;
+  };
+}
+
+/** The webhook, or a 404 in the shared error shape. */
+export async function requireWebhook(deps: ApiDeps, id: string): Promise<WebhookRow> {
+  const webhook = await getWebhook(deps.pool, id);
+  if (!webhook) throw new ApiError(404, 'webhook_not_found', `no webhook ${id}`);
+  return webhook;
+}
+
+/** 400 naming webhook_url when the URL's host is not in the allow-list. */
+export function checkTarget(deps: ApiDeps, url: string): void {
+  const verdict = deps.targets.check(url);
+  if (!verdict.ok) {
+    throw new ApiError(400, 'validation_failed', `invalid body: webhook_url: ${verdict.message}`, [
+      { location: 'body', field: 'webhook_url', message: verdict.message },
+    ]);
+  }
+}

@@ -1,0 +1,161 @@
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
+import { ApiError } from '@hookpipe/lib';
+import { FAULT_KINDS } from '../delivery/attempt.js';
+import { EVENT_TYPES } from '../emitters/catalog.js';
+import type { StartOptions } from '../emitters/manager.js';
+import { emitterCounts, listEmitters, type EmitterRow, type FaultShares } from '../store/emitters.js';
+import { requireWebhook, type ApiDeps } from './deps.js';
+import { defineRoute, validationError, type AppEnv } from './route.js';
+import { EmitterBody, EmitterQuery, EmitterSchema, ListEmittersQuery, StopQuery } from './schemas.js';
+import { emitterView } from './views.js';
+
+const tags = ['emitters'];
+
+/**
+ * Start options from the query string and/or a JSON body (the body wins on a field given in
+ * both), checked against the configured bounds.
+ */
+export function startOptions(
+  query: z.output<typeof EmitterQuery>,
+  body: z.output<typeof EmitterBody>,
+  settings: ApiDeps['settings'],
+): StartOptions {
+  const faults: FaultShares = {};
+  const q = query as Record<string, unknown>;
+  for (const kind of FAULT_KINDS) {
+    const share = body.faults?.[kind] ?? q[`fault_${kind}`];
+    if (typeof share === 'number' && share > 0) faults[kind] = share;
+  }
+  const total = Object.values(faults).reduce((s, v) => s + v, 0);
+  const rate = body.rate ?? query.rate ?? settings.emitterRate;
+  const concurrency = body.concurrency ?? query.concurrency ?? settings.emitterConcurrency;
+  const problems: { path: string[]; message: string }[] = [];
+  if (total > 1) problems.push({ path: ['faults'], message: 'fault shares add up to more than 1' });
+  if (rate > settings.emitterMaxRate) {
+    problems.push({
+      path: ['rate'],
+      message: `must be at most ${settings.emitterMaxRate} (SENDER_EMITTER_MAX_RATE)`,
+    });
+  }
+  if (concurrency > settings.deliveryConcurrency) {
+    problems.push({
+      path: ['concurrency'],
+      message: `must be at most ${settings.deliveryConcurrency} (SENDER_DELIVERY_CONCURRENCY)`,
+    });
+  }
+  if (problems.length > 0) {
+    throw validationError(
+      'query',
+      problems.map((p) => ({ code: 'custom', input: undefined, ...p })),
+    );
+  }
+  return {
+    rate,
+    maxCount: body.count ?? query.count ?? null,
+    durationMs: body.duration ?? query.duration ?? null,
+    eventTypes: body.event_types ?? query.event_types ?? [...EVENT_TYPES],
+    faults,
+    concurrency,
+  };
+}
+
+export function addEmitterRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps): void {
+  const view = async (rows: EmitterRow[]) => {
+    const counts = await emitterCounts(
+      deps.pool,
+      rows.map((r) => r.id),
+    );
+    return rows.map((r) => emitterView(r, counts.get(r.id)));
+  };
+  const ownedWebhook = async (customerId: string, webhookId: string) => {
+    const webhook = await requireWebhook(deps, webhookId);
+    // Someone else's webhook is answered like a missing one: ids of others stay unconfirmed.
+    if (webhook.customerId !== customerId) {
+      throw new ApiError(404, 'webhook_not_found', `customer ${customerId} has no webhook ${webhookId}`);
+    }
+    return webhook;
+  };
+
+  defineRoute(
+    app,
+    {
+      method: 'post',
+      path: '/emitter/start',
+      summary: 'Start the webhook’s emitter (the seed’s route); starting a running one returns it',
+      description:
+        'Options come from the query string (`rate`, `count`, `duration`, `event_types`, `concurrency`, ' +
+        '`fault_<kind>`) or a JSON body (`faults: {kind: share}`); fault kinds: ' +
+        FAULT_KINDS.join(', '),
+      tags,
+      query: EmitterQuery,
+      body: EmitterBody,
+      responses: {
+        201: { description: 'Started', schema: EmitterSchema },
+        200: { description: 'Already running: the running emitter, unchanged', schema: EmitterSchema },
+        404: { description: 'No such webhook for this customer' },
+        409: { description: 'The webhook is disabled, or too many emitters are running' },
+      },
+    },
+    async (c, { query, body }) => {
+      const options = startOptions(query, body, deps.settings);
+      const webhook = await ownedWebhook(query.customer_id, query.webhook_id);
+      if (webhook.status !== 'ACTIVE') {
+        throw new ApiError(
+          409,
+          'webhook_disabled',
+          `webhook ${webhook.id} is disabled; PATCH active: true first`,
+        );
+      }
+      const started = await deps.emitters.start({ id: webhook.id, customerId: webhook.customerId }, options);
+      if (!started.ok) throw new ApiError(409, 'emitter_limit', started.message);
+      if (started.created)
+        c.var.log.info({ emitterId: started.emitter.id, webhookId: webhook.id }, 'emitter started');
+      const [shown] = await view([started.emitter]);
+      return c.json(shown!, started.created ? 201 : 200);
+    },
+  );
+
+  defineRoute(
+    app,
+    {
+      method: 'post',
+      path: '/emitter/stop',
+      summary:
+        'Stop the webhook’s emitter; answers once it has stopped (already-queued events still deliver)',
+      tags,
+      query: StopQuery,
+      responses: {
+        200: { description: 'Stopped (or already over)', schema: EmitterSchema },
+        404: { description: 'No such webhook for this customer, or it never had an emitter' },
+      },
+    },
+    async (c, { query }) => {
+      const webhook = await ownedWebhook(query.customer_id, query.webhook_id);
+      const stopped = await deps.emitters.stop(webhook.id);
+      if (!stopped) throw new ApiError(404, 'emitter_not_found', `webhook ${webhook.id} has no emitter`);
+      c.var.log.info({ emitterId: stopped.id, webhookId: webhook.id }, 'emitter stopped');
+      const [shown] = await view([stopped]);
+      return c.json(shown!, 200);
+    },
+  );
+
+  defineRoute(
+    app,
+    {
+      method: 'get',
+      path: '/emitters',
+      summary: 'Emitters (running ones unless `status` says otherwise) with their counters',
+      tags,
+      query: ListEmittersQuery,
+      responses: { 200: { description: 'Emitters', schema: z.object({ data: z.array(EmitterSchema) }) } },
+    },
+    async (c, { query }) => {
+      const rows = await listEmitters(deps.pool, {
+        status: query.status === 'all' ? undefined : query.status,
+        webhookId: query.webhook_id,
+        limit: query.limit,
+      });
+      return c.json({ data: await view(rows) }, 200);
+    },
+  );
+}

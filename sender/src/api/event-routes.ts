@@ -1,0 +1,132 @@
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
+import { ApiError, newId } from '@hookpipe/lib';
+import { createPayloadSource, describeEventTypes } from '../emitters/catalog.js';
+import { ingestEvent } from '../store/events.js';
+import { attemptsFor } from '../store/history.js';
+import type { ApiDeps } from './deps.js';
+import { defineRoute, type AppEnv } from './route.js';
+import { EventAnswerSchema, EventBody } from './schemas.js';
+
+const tags = ['events'];
+
+export function addEventRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps): void {
+  defineRoute(
+    app,
+    {
+      method: 'post',
+      path: '/events',
+      summary: 'Publish an event to every active webhook subscribed to its type',
+      description:
+        'Accepted means durable: one outbox delivery per matching webhook is stored before the answer. ' +
+        'Idempotent on `id`: a repeat returns the first answer (header `Idempotent-Replayed: true`) and ' +
+        'delivers nothing twice; the same id with a different request is 409.',
+      tags,
+      body: EventBody,
+      bodyRequired: true,
+      responses: {
+        202: { description: 'Accepted and queued', schema: EventAnswerSchema },
+        409: { description: 'This event id was used for a different request' },
+        413: { description: '`data` is larger than SENDER_MAX_EVENT_BYTES' },
+      },
+    },
+    async (c, { body }) => {
+      const size = Buffer.byteLength(JSON.stringify(body.data));
+      if (size > deps.settings.maxEventBytes) {
+        throw new ApiError(
+          413,
+          'payload_too_large',
+          `data is ${size} bytes; the limit is ${deps.settings.maxEventBytes} (SENDER_MAX_EVENT_BYTES)`,
+        );
+      }
+      const now = deps.clock();
+      const result = await ingestEvent(
+        deps.pool,
+        {
+          id: body.id ?? newId('evt', now),
+          type: body.type,
+          source: body.source ?? null,
+          eventTime: body.event_time ? new Date(body.event_time) : new Date(now),
+          data: body.data,
+        },
+        now,
+      );
+      if (result.kind === 'conflict') {
+        throw new ApiError(
+          409,
+          'event_id_conflict',
+          `event id ${body.id} was already used for a different event`,
+        );
+      }
+      if (result.kind === 'replayed') return c.json(result.answer, 202, { 'Idempotent-Replayed': 'true' });
+      deps.metrics.enqueued.inc({ source: 'event' }, result.answer.deliveries.length);
+      deps.notify();
+      c.var.log.debug(
+        { eventId: result.answer.id, deliveries: result.answer.deliveries.length },
+        'event accepted',
+      );
+      return c.json(result.answer, 202);
+    },
+  );
+
+  defineRoute(
+    app,
+    {
+      method: 'get',
+      path: '/events/{id}/attempts',
+      summary:
+        'Every delivery of an event with all its attempts (by event id, or by a message id = webhook-id)',
+      tags,
+      params: z.strictObject({
+        id: z
+          .string()
+          .regex(/^[\x21-\x7e]{1,255}$/)
+          .openapi({ param: { name: 'id', in: 'path' } }),
+      }),
+      responses: {
+        200: { description: 'Deliveries and their attempt logs' },
+        404: { description: 'No delivery has this event id or message id' },
+      },
+    },
+    async (c, { params }) => {
+      const deliveries = await attemptsFor(deps.pool, params.id);
+      if (deliveries.length === 0) {
+        throw new ApiError(404, 'event_not_found', `no delivery for event or message ${params.id}`);
+      }
+      return c.json({ id: params.id, deliveries }, 200);
+    },
+  );
+
+  defineRoute(
+    app,
+    {
+      method: 'get',
+      path: '/event-types',
+      summary: 'The event catalog, each type with an example payload',
+      tags,
+      responses: {
+        200: {
+          description: 'Event types',
+          schema: z.object({
+            event_types: z.array(
+              z.object({ type: z.string(), description: z.string(), example: z.unknown() }),
+            ),
+          }),
+        },
+      },
+    },
+    (c) => {
+      // A fixed seed and time: the examples stay the same from call to call.
+      const source = createPayloadSource(1);
+      const at = new Date('2025-01-01T12:00:00.000Z');
+      return c.json(
+        {
+          event_types: describeEventTypes().map((t) => ({
+            ...t,
+            example: { type: t.type, timestamp: at.toISOString(), data: source.data(t.type, at) },
+          })),
+        },
+        200,
+      );
+    },
+  );
+}

@@ -1,0 +1,272 @@
+import { z } from '@hono/zod-openapi';
+import { FAULT_KINDS } from '../delivery/attempt.js';
+
+/** Printable text without control characters (no CR/LF smuggling into headers or logs). */
+const text = (max: number) =>
+  z
+    .string()
+    .min(1, 'must not be empty')
+    .max(max, `must be at most ${max} characters`)
+    .regex(/^[^\p{Cc}]*$/u, 'must not contain control characters');
+
+export const CustomerId = text(255).openapi({ example: 'ben@webhooksystem' });
+export const WebhookId = z.string().regex(/^wh_[0-9A-Z]{26}$/, 'is not a webhook id (wh_…)');
+export const WebhookUrl = z
+  .string()
+  .max(2048, 'must be at most 2048 characters')
+  .refine((v) => /^https?:\/\//i.test(v) && URL.canParse(v), 'must be an absolute http(s) URL')
+  .openapi({ example: 'http://localhost:8081/webhook' });
+
+/** `*`, an exact type (`order.created`), or a prefix wildcard (`order.*`). */
+export const EventTypePattern = z
+  .string()
+  .max(100, 'must be at most 100 characters')
+  .regex(
+    /^(\*|[a-z0-9_-]+(\.[a-z0-9_-]+)*(\.\*)?)$/,
+    'must be "*", a type like "order.created", or a prefix like "order.*"',
+  );
+export const EventType = z
+  .string()
+  .max(100, 'must be at most 100 characters')
+  .regex(/^[a-z0-9_-]+(\.[a-z0-9_-]+)*$/, 'must look like "order.created" (lower case, dot-separated)')
+  .openapi({ example: 'order.created' });
+
+const RESERVED_HEADERS = new Set([
+  'webhook-id',
+  'webhook-timestamp',
+  'webhook-signature',
+  'content-type',
+  'content-length',
+  'host',
+  'connection',
+  'transfer-encoding',
+  'user-agent',
+]);
+const Headers = z
+  .record(
+    z
+      .string()
+      .max(100, 'header names are at most 100 characters')
+      .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'is not a valid header name')
+      .refine((n) => !RESERVED_HEADERS.has(n.toLowerCase()), 'is set by the sender and cannot be overridden'),
+    z
+      .string()
+      .max(1024, 'header values are at most 1024 characters')
+      .regex(/^[\t\x20-\x7e\x80-\xff]*$/, 'header values must be printable'),
+  )
+  .refine((h) => Object.keys(h).length <= 20, 'at most 20 custom headers')
+  .openapi({ example: { 'X-Tenant': 'acme' } });
+
+export const CreateWebhookBody = z
+  .strictObject({
+    customer_id: CustomerId,
+    webhook_url: WebhookUrl,
+    event_types: z.array(EventTypePattern).min(1).max(50).optional(),
+    description: text(1024).nullable().optional(),
+    headers: Headers.optional(),
+    max_in_flight: z.number().int().min(1).max(1000).optional(),
+  })
+  .openapi('CreateWebhook');
+
+export const PatchWebhookBody = z
+  .strictObject({
+    webhook_url: WebhookUrl.optional(),
+    event_types: z.array(EventTypePattern).min(1).max(50).optional(),
+    description: text(1024).nullable().optional(),
+    headers: Headers.optional(),
+    max_in_flight: z.number().int().min(1).max(1000).optional(),
+    active: z
+      .boolean()
+      .optional()
+      .openapi({ description: 'false disables; true re-enables and resumes held deliveries' }),
+  })
+  .refine((p) => Object.keys(p).length > 0, 'give at least one field to change')
+  .openapi('PatchWebhook');
+
+export const WebhookSchema = z
+  .object({
+    webhook_id: z.string().openapi({ example: 'wh_01J9Z3Q4M8N6P2R5S7T9V1W3X5' }),
+    customer_id: z.string(),
+    webhook_url: z.string(),
+    webhook_status: z.enum(['ACTIVE', 'DISABLED']),
+    event_types: z.array(z.string()),
+    description: z.string().nullable(),
+    headers: z
+      .record(z.string(), z.string())
+      .openapi({ description: 'Values of credential-like headers are redacted' }),
+    max_in_flight: z.number().int(),
+    failing_since: z.string().nullable(),
+    disabled_at: z.string().nullable(),
+    disabled_reason: z.string().nullable(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .openapi('Webhook');
+
+export const CreatedWebhookSchema = WebhookSchema.extend({
+  secret_token: z.string().openapi({ description: 'Shown only in this answer', example: 'whsec_…' }),
+}).openapi('CreatedWebhook');
+
+export const IdParam = z.strictObject({ id: WebhookId.openapi({ param: { name: 'id', in: 'path' } }) });
+
+const limit = z.coerce.number().int().min(1).max(500).default(50);
+
+export const ListWebhooksQuery = z.strictObject({
+  customer_id: CustomerId.optional(),
+  status: z.enum(['ACTIVE', 'DISABLED']).optional(),
+  limit,
+  cursor: z.string().max(100).optional().openapi({ description: 'next_cursor of the previous page' }),
+});
+
+export const ListDeliveriesQuery = z.strictObject({
+  status: z.enum(['pending', 'held', 'delivered', 'failed', 'rejected', 'canceled']).optional(),
+  limit,
+  cursor: z
+    .string()
+    .regex(/^\d{1,19}$/, 'is not a delivery cursor')
+    .optional(),
+});
+
+export const StatsQuery = z.strictObject({
+  window: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(30 * 86_400)
+    .default(3600)
+    .openapi({ description: 'Seconds back from now' }),
+});
+
+export const RotateBody = z.strictObject({
+  grace_seconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(30 * 86_400)
+    .optional()
+    .openapi({ description: 'How long the old secret keeps signing (default SENDER_ROTATION_GRACE_S)' }),
+});
+
+export const EventBody = z
+  .strictObject({
+    id: z
+      .string()
+      .regex(/^[\x21-\x7e]{1,255}$/, 'must be 1-255 printable ASCII characters')
+      .optional()
+      .openapi({ description: 'Idempotency key; a repeat returns the first answer' }),
+    type: EventType,
+    data: z.record(z.string(), z.unknown()),
+    source: text(255).optional(),
+    event_time: z.iso.datetime({ offset: true, message: 'must be an RFC 3339 date-time' }).optional(),
+  })
+  .openapi('Event');
+
+export const TriggerBody = z
+  .strictObject({
+    type: EventType,
+    overrides: z.record(z.string(), z.unknown()).optional(),
+  })
+  .openapi('Trigger');
+
+export const EventAnswerSchema = z
+  .object({
+    id: z.string(),
+    type: z.string(),
+    deliveries: z.array(z.object({ webhook_id: z.string(), message_id: z.string() })),
+  })
+  .openapi('EventAccepted');
+
+export const Faults = z
+  .strictObject(Object.fromEntries(FAULT_KINDS.map((k) => [k, z.number().min(0).max(1).optional()])))
+  .refine((f) => Object.values(f).reduce<number>((s, v) => s + (typeof v === 'number' ? v : 0), 0) <= 1, {
+    message: 'fault shares add up to more than 1',
+  })
+  .openapi({ example: { bad_signature: 0.05, duplicate_id: 0.05 } });
+
+/** `90`, `90s`, `15m`, `2h` → ms. */
+export const Duration = z
+  .union([
+    z.number().positive(),
+    z.string().regex(/^\d+(\.\d+)?(ms|s|m|h)?$/, 'must look like 90, 90s, 15m or 2h'),
+  ])
+  .transform((v) => {
+    if (typeof v === 'number') return Math.round(v * 1000);
+    const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(v)!;
+    const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? 's'] ?? 1000;
+    return Math.round(Number(m[1]) * unit);
+  })
+  .openapi({ type: 'string', description: 'Seconds, or with a unit: 90s, 15m, 2h' });
+
+const EmitterOptionFields = {
+  rate: z.coerce.number().positive().optional().openapi({ description: 'Events per second' }),
+  count: z.coerce.number().int().min(1).optional().openapi({ description: 'Stop after this many events' }),
+  duration: Duration.optional(),
+  concurrency: z.coerce.number().int().min(1).optional(),
+};
+
+export const EmitterQuery = z.strictObject({
+  customer_id: CustomerId,
+  webhook_id: WebhookId,
+  ...EmitterOptionFields,
+  event_types: z
+    .string()
+    .transform((v) => v.split(',').filter(Boolean))
+    .pipe(z.array(EventType).min(1))
+    .optional()
+    .openapi({ type: 'string', description: 'Comma-separated' }),
+  ...Object.fromEntries(
+    FAULT_KINDS.map((k) => [
+      `fault_${k}`,
+      z.coerce
+        .number()
+        .min(0)
+        .max(1)
+        .optional()
+        .openapi({ description: `Share of ${k} faults` }),
+    ]),
+  ),
+});
+
+export const EmitterBody = z
+  .strictObject({
+    ...EmitterOptionFields,
+    event_types: z.array(EventType).min(1).max(50).optional(),
+    faults: Faults.optional(),
+  })
+  .openapi('EmitterOptions');
+
+export const StopQuery = z.strictObject({ customer_id: CustomerId, webhook_id: WebhookId });
+
+const FaultCounts = z.object({ sent: z.number(), statuses: z.record(z.string(), z.number()) });
+export const EmitterSchema = z
+  .object({
+    emitter_id: z.string(),
+    webhook_id: z.string(),
+    customer_id: z.string(),
+    status: z.enum(['running', 'stopped', 'completed']),
+    rate: z.number(),
+    count: z.number().nullable(),
+    duration_seconds: z.number().nullable(),
+    event_types: z.array(z.string()),
+    faults: z.record(z.string(), z.number()),
+    concurrency: z.number(),
+    started_at: z.string(),
+    ends_at: z.string().nullable(),
+    stopped_at: z.string().nullable(),
+    stop_reason: z.string().nullable(),
+    counters: z.object({
+      sent: z.number(),
+      delivered: z.number(),
+      failed: z.number(),
+      retrying: z.number(),
+      pending: z.number(),
+      faults: z.record(z.string(), FaultCounts),
+    }),
+  })
+  .openapi('Emitter');
+
+export const ListEmittersQuery = z.strictObject({
+  status: z.enum(['running', 'stopped', 'completed', 'all']).default('running'),
+  webhook_id: WebhookId.optional(),
+  limit,
+});

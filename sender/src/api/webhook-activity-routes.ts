@@ -1,0 +1,153 @@
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
+import { ApiError, newId } from '@hookpipe/lib';
+import { createPayloadSource, mergeData } from '../emitters/catalog.js';
+import { ingestEvent } from '../store/events.js';
+import { listDeliveries, webhookStats } from '../store/history.js';
+import { rotateSecret } from '../store/webhooks.js';
+import { requireWebhook, type ApiDeps } from './deps.js';
+import { defineRoute, type AppEnv } from './route.js';
+import {
+  EventAnswerSchema,
+  IdParam,
+  ListDeliveriesQuery,
+  RotateBody,
+  StatsQuery,
+  TriggerBody,
+} from './schemas.js';
+
+const tags = ['webhooks'];
+const notFound = { 404: { description: 'No such webhook' } };
+
+/** Per-webhook operations beyond CRUD: secret rotation, stats, delivery history, trigger. */
+export function addWebhookActivityRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps): void {
+  defineRoute(
+    app,
+    {
+      method: 'post',
+      path: '/webhooks/{id}/rotate-secret',
+      summary: 'Rotate the secret: the new one is shown once; old and new both sign during the grace period',
+      tags,
+      params: IdParam,
+      body: RotateBody,
+      responses: {
+        200: {
+          description: 'The new secret',
+          schema: z.object({
+            webhook_id: z.string(),
+            secret_token: z.string(),
+            previous_secret_expires_at: z.string(),
+          }),
+        },
+        ...notFound,
+      },
+    },
+    async (c, { params, body }) => {
+      const rotated = await rotateSecret(deps.pool, params.id, {
+        now: deps.clock(),
+        graceS: body.grace_seconds ?? deps.settings.rotationGraceS,
+        box: deps.box,
+      });
+      if (!rotated) throw new ApiError(404, 'webhook_not_found', `no webhook ${params.id}`);
+      c.var.log.info({ webhookId: params.id, until: rotated.previousExpiresAt }, 'webhook secret rotated');
+      return c.json(
+        {
+          webhook_id: params.id,
+          secret_token: rotated.secret,
+          previous_secret_expires_at: rotated.previousExpiresAt.toISOString(),
+        },
+        200,
+      );
+    },
+  );
+
+  defineRoute(
+    app,
+    {
+      method: 'get',
+      path: '/webhooks/{id}/stats',
+      summary: 'Attempts, success rate, latency p50/p99 and last error over a window',
+      tags,
+      params: IdParam,
+      query: StatsQuery,
+      responses: { 200: { description: 'Statistics' }, ...notFound },
+    },
+    async (c, { params, query }) => {
+      await requireWebhook(deps, params.id);
+      const stats = await webhookStats(deps.pool, params.id, { now: deps.clock(), windowS: query.window });
+      return c.json({ webhook_id: params.id, ...stats }, 200);
+    },
+  );
+
+  defineRoute(
+    app,
+    {
+      method: 'get',
+      path: '/webhooks/{id}/deliveries',
+      summary: 'Deliveries of a webhook, newest first',
+      tags,
+      params: IdParam,
+      query: ListDeliveriesQuery,
+      responses: { 200: { description: 'A page of deliveries' }, ...notFound },
+    },
+    async (c, { params, query }) => {
+      await requireWebhook(deps, params.id);
+      const rows = await listDeliveries(deps.pool, params.id, {
+        status: query.status,
+        before: query.cursor,
+        limit: query.limit + 1,
+      });
+      const page = rows.slice(0, query.limit);
+      const next = rows.length > query.limit ? (page[page.length - 1]?.delivery_id ?? null) : null;
+      return c.json({ data: page, next_cursor: next }, 200);
+    },
+  );
+
+  defineRoute(
+    app,
+    {
+      method: 'post',
+      path: '/webhooks/{id}/trigger',
+      summary: 'Send one catalog event to this webhook now (through the outbox, like POST /events)',
+      tags,
+      params: IdParam,
+      body: TriggerBody,
+      bodyRequired: true,
+      responses: {
+        202: { description: 'Queued', schema: EventAnswerSchema },
+        ...notFound,
+        409: { description: 'The webhook is disabled' },
+      },
+    },
+    async (c, { params, body }) => {
+      const webhook = await requireWebhook(deps, params.id);
+      if (webhook.status !== 'ACTIVE') {
+        throw new ApiError(
+          409,
+          'webhook_disabled',
+          `webhook ${params.id} is disabled; PATCH active: true first`,
+        );
+      }
+      const now = deps.clock();
+      const data = mergeData(
+        createPayloadSource(deps.settings.fakerSeed).data(body.type, new Date(now)),
+        body.overrides ?? {},
+      );
+      const result = await ingestEvent(
+        deps.pool,
+        {
+          id: newId('evt', now),
+          type: body.type,
+          source: 'trigger',
+          eventTime: new Date(now),
+          data,
+          webhookId: webhook.id,
+        },
+        now,
+      );
+      if (result.kind !== 'accepted') throw new Error('a fresh event id collided');
+      deps.metrics.enqueued.inc({ source: 'trigger' }, result.answer.deliveries.length);
+      deps.notify();
+      return c.json(result.answer, 202);
+    },
+  );
+}

@@ -1,0 +1,194 @@
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
+import { ApiError } from '@hookpipe/lib';
+import { createWebhook, deleteWebhook, listWebhooks, updateWebhook } from '../store/webhooks.js';
+import { checkTarget, requireWebhook, type ApiDeps } from './deps.js';
+import { defineRoute, type AppContext, type AppEnv } from './route.js';
+import {
+  CreateWebhookBody,
+  CreatedWebhookSchema,
+  IdParam,
+  ListWebhooksQuery,
+  PatchWebhookBody,
+  WebhookSchema,
+} from './schemas.js';
+import { webhookView } from './views.js';
+
+const tags = ['webhooks'];
+
+export function addWebhookRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps): void {
+  const create = async (c: AppContext, body: z.output<typeof CreateWebhookBody>) => {
+    checkTarget(deps, body.webhook_url);
+    const result = await createWebhook(
+      deps.pool,
+      {
+        customerId: body.customer_id,
+        url: body.webhook_url,
+        description: body.description ?? null,
+        eventTypes: body.event_types ?? ['*'],
+        headers: body.headers ?? {},
+        maxInFlight: body.max_in_flight ?? deps.settings.webhookConcurrency,
+      },
+      { now: deps.clock(), box: deps.box },
+    );
+    if (!result.ok) {
+      throw new ApiError(
+        409,
+        'webhook_exists',
+        `customer ${body.customer_id} already has a webhook for this URL`,
+      );
+    }
+    c.var.log.info({ webhookId: result.webhook.id, customerId: body.customer_id }, 'webhook registered');
+    return c.json({ ...webhookView(result.webhook), secret_token: result.secret }, 201);
+  };
+  const createSpec = {
+    tags,
+    body: CreateWebhookBody,
+    bodyRequired: true,
+    responses: {
+      201: { description: 'Registered; the secret is shown only here', schema: CreatedWebhookSchema },
+      409: { description: 'The customer already has a webhook for this URL' },
+    },
+  };
+  defineRoute(
+    app,
+    { ...createSpec, method: 'post', path: '/register', summary: 'Register a webhook (the seed’s route)' },
+    (c, { body }) => create(c, body),
+  );
+  defineRoute(
+    app,
+    { ...createSpec, method: 'post', path: '/webhooks', summary: 'Register a webhook' },
+    (c, { body }) => create(c, body),
+  );
+
+  defineRoute(
+    app,
+    {
+      method: 'get',
+      path: '/',
+      summary: 'List webhooks as a plain array (the seed’s route); never shows secrets',
+      tags,
+      query: ListWebhooksQuery,
+      responses: { 200: { description: 'Webhooks', schema: z.array(WebhookSchema) } },
+    },
+    async (c, { query }) => {
+      const rows = await listWebhooks(deps.pool, {
+        customerId: query.customer_id,
+        status: query.status,
+        after: query.cursor,
+        limit: query.limit,
+      });
+      return c.json(rows.map(webhookView), 200);
+    },
+  );
+
+  defineRoute(
+    app,
+    {
+      method: 'get',
+      path: '/webhooks',
+      summary: 'List webhooks, filtered and paginated',
+      tags,
+      query: ListWebhooksQuery,
+      responses: {
+        200: {
+          description: 'A page of webhooks',
+          schema: z.object({ data: z.array(WebhookSchema), next_cursor: z.string().nullable() }),
+        },
+      },
+    },
+    async (c, { query }) => {
+      const rows = await listWebhooks(deps.pool, {
+        customerId: query.customer_id,
+        status: query.status,
+        after: query.cursor,
+        limit: query.limit + 1,
+      });
+      const page = rows.slice(0, query.limit);
+      const next = rows.length > query.limit ? (page[page.length - 1]?.id ?? null) : null;
+      return c.json({ data: page.map(webhookView), next_cursor: next }, 200);
+    },
+  );
+
+  const notFound = { 404: { description: 'No such webhook' } };
+
+  defineRoute(
+    app,
+    {
+      method: 'get',
+      path: '/webhooks/{id}',
+      summary: 'Get a webhook',
+      tags,
+      params: IdParam,
+      responses: { 200: { description: 'The webhook', schema: WebhookSchema }, ...notFound },
+    },
+    async (c, { params }) => c.json(webhookView(await requireWebhook(deps, params.id)), 200),
+  );
+
+  defineRoute(
+    app,
+    {
+      method: 'patch',
+      path: '/webhooks/{id}',
+      summary: 'Update a webhook; `active: true` re-enables a disabled one and resumes its held deliveries',
+      tags,
+      params: IdParam,
+      body: PatchWebhookBody,
+      bodyRequired: true,
+      responses: {
+        200: { description: 'The updated webhook', schema: WebhookSchema },
+        ...notFound,
+        409: { description: 'The customer already has a webhook for the new URL' },
+      },
+    },
+    async (c, { params, body }) => {
+      if (body.webhook_url !== undefined) checkTarget(deps, body.webhook_url);
+      const result = await updateWebhook(
+        deps.pool,
+        params.id,
+        {
+          url: body.webhook_url,
+          description: body.description,
+          eventTypes: body.event_types,
+          headers: body.headers,
+          maxInFlight: body.max_in_flight,
+          active: body.active,
+        },
+        deps.clock(),
+      );
+      if (!result.ok && result.reason === 'not_found') {
+        throw new ApiError(404, 'webhook_not_found', `no webhook ${params.id}`);
+      }
+      if (!result.ok)
+        throw new ApiError(409, 'webhook_exists', 'the customer already has a webhook for this URL');
+      if (body.active !== undefined) {
+        c.var.log.info(
+          { webhookId: params.id, status: result.webhook.status },
+          'webhook status set by request',
+        );
+      }
+      if (body.active === true) deps.notify();
+      return c.json(webhookView(result.webhook), 200);
+    },
+  );
+
+  defineRoute(
+    app,
+    {
+      method: 'delete',
+      path: '/webhooks/{id}',
+      summary: 'Delete a webhook: stops its emitter and cancels its undelivered messages',
+      tags,
+      params: IdParam,
+      responses: { 204: { description: 'Deleted' }, ...notFound },
+    },
+    async (c, { params }) => {
+      await requireWebhook(deps, params.id);
+      await deps.emitters.stop(params.id, 'webhook deleted');
+      if (!(await deleteWebhook(deps.pool, params.id, deps.clock()))) {
+        throw new ApiError(404, 'webhook_not_found', `no webhook ${params.id}`);
+      }
+      c.var.log.info({ webhookId: params.id }, 'webhook deleted');
+      return c.body(null, 204);
+    },
+  );
+}

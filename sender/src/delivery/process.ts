@@ -1,0 +1,89 @@
+import { errorMessage, unixSeconds, type Clock } from '@hookpipe/lib';
+import type { SecretBox } from '../secrets.js';
+import type { TargetPolicy } from '../targets.js';
+import type { ClaimedDelivery, Completion } from '../store/outbox.js';
+import { sendAttempt, type SentAttempt } from './attempt.js';
+import { decide, type Decision, type RetryPolicy } from './decide.js';
+
+export interface ProcessDeps {
+  fetch: typeof fetch;
+  clock: Clock;
+  secretBox: SecretBox;
+  targets: TargetPolicy;
+  policy: RetryPolicy;
+  timeoutMs: number;
+  staleTimestampS: number;
+  random?: () => number;
+}
+
+/**
+ * One attempt of one claimed delivery, start to decision: checks the target is still allowed,
+ * opens the secrets, sends, decides. Never throws; the result is what gets recorded.
+ */
+export async function processDelivery(row: ClaimedDelivery, deps: ProcessDeps): Promise<Completion> {
+  const fault = row.fault !== null;
+  let sent: SentAttempt;
+  let decision: Decision;
+  const target = deps.targets.check(row.url);
+  if (!target.ok) {
+    sent = unsent(deps.clock, target.message);
+    decision = { kind: fault ? 'rejected' : 'failed', reason: target.message };
+  } else {
+    try {
+      sent = await sendAttempt(
+        {
+          messageId: row.messageId,
+          url: row.url,
+          body: row.body,
+          headers: row.headers,
+          secrets: row.secrets.map((s) => deps.secretBox.open(s)),
+          fault: row.fault,
+        },
+        {
+          fetch: deps.fetch,
+          clock: deps.clock,
+          timeoutMs: deps.timeoutMs,
+          staleTimestampS: deps.staleTimestampS,
+        },
+      );
+    } catch (err) {
+      // Only our side can throw here (a secret that does not open): retried like an outage.
+      sent = unsent(deps.clock, `not sent: ${errorMessage(err)}`);
+    }
+    decision = decide(sent, {
+      attempt: row.attempt,
+      now: deps.clock(),
+      policy: deps.policy,
+      fault,
+      random: deps.random,
+    });
+  }
+  return {
+    id: row.id,
+    token: row.token,
+    webhookId: row.webhookId,
+    messageId: row.messageId,
+    attempt: row.attempt,
+    fault: row.fault,
+    signedAt: sent.signedAt,
+    startedAt: sent.startedAt,
+    finishedAt: deps.clock(),
+    durationMs: sent.durationMs,
+    statusCode: sent.statusCode,
+    error: sent.error,
+    responseExcerpt: sent.responseExcerpt,
+    decision,
+  };
+}
+
+function unsent(clock: Clock, error: string): SentAttempt {
+  return {
+    statusCode: null,
+    error,
+    retryAfterMs: null,
+    signedAt: unixSeconds(clock),
+    startedAt: clock(),
+    durationMs: 0,
+    responseExcerpt: null,
+  };
+}

@@ -1,0 +1,228 @@
+import type { Pool } from '@hookpipe/lib';
+import type { FaultKind } from '../delivery/attempt.js';
+import { inTransaction, insertDeliveries, type NewDelivery } from './enqueue.js';
+
+export type EmitterStatus = 'running' | 'stopped' | 'completed';
+export type FaultShares = Partial<Record<FaultKind, number>>;
+
+export interface EmitterRow {
+  id: string;
+  webhookId: string;
+  customerId: string;
+  status: EmitterStatus;
+  rate: number;
+  maxCount: number | null;
+  durationMs: number | null;
+  eventTypes: string[];
+  faults: FaultShares;
+  concurrency: number;
+  emitted: number;
+  startedAt: Date;
+  endsAt: Date | null;
+  stoppedAt: Date | null;
+  stopReason: string | null;
+}
+
+interface Row {
+  id: string;
+  webhook_id: string;
+  customer_id: string;
+  status: EmitterStatus;
+  rate: number;
+  max_count: string | null;
+  duration_ms: string | null;
+  event_types: string[];
+  faults: FaultShares;
+  concurrency: number;
+  emitted: string;
+  started_at: Date;
+  ends_at: Date | null;
+  stopped_at: Date | null;
+  stop_reason: string | null;
+}
+
+const toEmitter = (r: Row): EmitterRow => ({
+  id: r.id,
+  webhookId: r.webhook_id,
+  customerId: r.customer_id,
+  status: r.status,
+  rate: r.rate,
+  maxCount: r.max_count === null ? null : Number(r.max_count),
+  durationMs: r.duration_ms === null ? null : Number(r.duration_ms),
+  eventTypes: r.event_types,
+  faults: r.faults,
+  concurrency: r.concurrency,
+  emitted: Number(r.emitted),
+  startedAt: r.started_at,
+  endsAt: r.ends_at,
+  stoppedAt: r.stopped_at,
+  stopReason: r.stop_reason,
+});
+
+export type NewEmitter = Omit<EmitterRow, 'status' | 'emitted' | 'stoppedAt' | 'stopReason'>;
+
+/** Inserts a running emitter; null when the webhook already has one running. */
+export async function insertEmitter(pool: Pool, e: NewEmitter): Promise<EmitterRow | null> {
+  const { rows } = await pool.query<Row>(
+    `INSERT INTO emitters (id, webhook_id, customer_id, status, rate, max_count, duration_ms, event_types, faults,
+                           concurrency, started_at, ends_at)
+     VALUES ($1, $2, $3, 'running', $4, $5, $6, $7, $8, $9, $10, $11)
+     ON CONFLICT (webhook_id) WHERE status = 'running' DO NOTHING
+     RETURNING *`,
+    [
+      e.id,
+      e.webhookId,
+      e.customerId,
+      e.rate,
+      e.maxCount,
+      e.durationMs,
+      e.eventTypes,
+      JSON.stringify(e.faults),
+      e.concurrency,
+      e.startedAt,
+      e.endsAt,
+    ],
+  );
+  return rows[0] ? toEmitter(rows[0]) : null;
+}
+
+/** The webhook's running emitter, else its most recent one. */
+export async function currentEmitter(pool: Pool, webhookId: string): Promise<EmitterRow | null> {
+  const { rows } = await pool.query<Row>(
+    `SELECT * FROM emitters WHERE webhook_id = $1
+     ORDER BY (status = 'running') DESC, started_at DESC, id DESC LIMIT 1`,
+    [webhookId],
+  );
+  return rows[0] ? toEmitter(rows[0]) : null;
+}
+
+export async function listEmitters(
+  pool: Pool,
+  filter: { status?: EmitterStatus; webhookId?: string; limit: number },
+): Promise<EmitterRow[]> {
+  const { rows } = await pool.query<Row>(
+    `SELECT * FROM emitters
+     WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR webhook_id = $2)
+     ORDER BY started_at DESC, id DESC LIMIT $3`,
+    [filter.status ?? null, filter.webhookId ?? null, filter.limit],
+  );
+  return rows.map(toEmitter);
+}
+
+export async function countRunning(pool: Pool): Promise<number> {
+  const { rows } = await pool.query<{ n: string }>(
+    `SELECT count(*) AS n FROM emitters WHERE status = 'running'`,
+  );
+  return Number(rows[0]?.n ?? 0);
+}
+
+/** Ends a run (only a running one: stopping twice keeps the first stop). */
+export async function finishEmitter(
+  pool: Pool,
+  id: string,
+  status: 'stopped' | 'completed',
+  reason: string,
+  now: number,
+): Promise<EmitterRow | null> {
+  const { rows } = await pool.query<Row>(
+    `UPDATE emitters SET status = $2, stopped_at = $3, stop_reason = $4
+     WHERE id = $1 AND status = 'running' RETURNING *`,
+    [id, status, new Date(now), reason],
+  );
+  return rows[0] ? toEmitter(rows[0]) : null;
+}
+
+/**
+ * Puts one tick's events in the outbox, bumps the emitter's `emitted` and its `sent` counters
+ * in the same transaction (so a restart resumes the count exactly). Returns how many went in
+ * (none when the emitter is no longer running or its webhook is gone).
+ */
+export async function emitBatch(
+  pool: Pool,
+  emitterId: string,
+  rows: readonly NewDelivery[],
+  now: number,
+): Promise<number> {
+  if (rows.length === 0) return 0;
+  return inTransaction(pool, async (client) => {
+    const live = await client.query(
+      `SELECT 1 FROM emitters WHERE id = $1 AND status = 'running' FOR UPDATE`,
+      [emitterId],
+    );
+    if (live.rowCount === 0) return 0;
+    const n = await insertDeliveries(client, rows, now);
+    if (n === 0) return 0;
+    await client.query(`UPDATE emitters SET emitted = emitted + $2 WHERE id = $1`, [emitterId, n]);
+    const names = new Map<string, number>([['sent', n]]);
+    for (const r of rows) {
+      if (r.fault) names.set(`fault.${r.fault}.sent`, (names.get(`fault.${r.fault}.sent`) ?? 0) + 1);
+    }
+    await client.query(
+      `INSERT INTO emitter_counters (emitter_id, name, n)
+       SELECT $1, name, n FROM unnest($2::text[], $3::bigint[]) AS x(name, n)
+       ORDER BY name
+       ON CONFLICT (emitter_id, name) DO UPDATE SET n = emitter_counters.n + EXCLUDED.n`,
+      [emitterId, [...names.keys()], [...names.values()]],
+    );
+    return n;
+  });
+}
+
+/** Deliveries of the emitter not finished yet (pending or held): its backlog. */
+export async function emitterBacklog(pool: Pool, emitterId: string): Promise<number> {
+  const { rows } = await pool.query<{ n: string }>(
+    `SELECT count(*) AS n FROM deliveries WHERE emitter_id = $1 AND status IN ('pending', 'held')`,
+    [emitterId],
+  );
+  return Number(rows[0]?.n ?? 0);
+}
+
+/** A message of the webhook already delivered (2xx), for a duplicate_id fault to replay. */
+export async function lastDelivered(
+  pool: Pool,
+  emitterId: string,
+): Promise<{ messageId: string; body: Buffer; eventType: string } | null> {
+  const { rows } = await pool.query<{ message_id: string; body: Buffer; event_type: string }>(
+    `SELECT message_id, body, event_type FROM deliveries
+     WHERE emitter_id = $1 AND status = 'delivered' AND fault IS NULL
+     ORDER BY finished_at DESC LIMIT 1`,
+    [emitterId],
+  );
+  const r = rows[0];
+  return r ? { messageId: r.message_id, body: r.body, eventType: r.event_type } : null;
+}
+
+export interface EmitterCounts {
+  counters: Map<string, number>;
+  pending: number;
+  retrying: number;
+}
+
+/** Counters and backlog of several emitters at once. */
+export async function emitterCounts(pool: Pool, ids: readonly string[]): Promise<Map<string, EmitterCounts>> {
+  const out = new Map<string, EmitterCounts>(
+    ids.map((id) => [id, { counters: new Map(), pending: 0, retrying: 0 }]),
+  );
+  if (ids.length === 0) return out;
+  const [counters, open] = await Promise.all([
+    pool.query<{ emitter_id: string; name: string; n: string }>(
+      `SELECT emitter_id, name, n FROM emitter_counters WHERE emitter_id = ANY($1::text[])`,
+      [ids],
+    ),
+    pool.query<{ emitter_id: string; pending: string; retrying: string }>(
+      `SELECT emitter_id, count(*) AS pending, count(*) FILTER (WHERE last_attempt_at IS NOT NULL) AS retrying
+       FROM deliveries WHERE emitter_id = ANY($1::text[]) AND status IN ('pending', 'held')
+       GROUP BY emitter_id`,
+      [ids],
+    ),
+  ]);
+  for (const r of counters.rows) out.get(r.emitter_id)?.counters.set(r.name, Number(r.n));
+  for (const r of open.rows) {
+    const c = out.get(r.emitter_id);
+    if (c) {
+      c.pending = Number(r.pending);
+      c.retrying = Number(r.retrying);
+    }
+  }
+  return out;
+}
