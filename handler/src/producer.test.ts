@@ -145,3 +145,26 @@ describe('kafkajs log filter', () => {
     ]);
   });
 });
+
+describe('kafka sink stop', () => {
+  it('does not wait for a connect attempt that hangs, and disconnects it once it returns', async () => {
+    let finishConnect: (() => void) | undefined;
+    let disconnects = 0;
+    const hanging: ProducerLike = {
+      connect: () => new Promise<void>((r) => (finishConnect = r)),
+      disconnect: () => {
+        disconnects += 1;
+        return Promise.resolve();
+      },
+      send: () => Promise.resolve([]),
+    };
+    const sink = makeSink(() => hanging);
+    sink.start();
+    await until(() => finishConnect !== undefined);
+    await sink.stop();
+    expect(sink.isReady()).toBe(false);
+    finishConnect!();
+    await until(() => disconnects === 1);
+    expect(sink.isReady()).toBe(false);
+  });
+});

@@ -141,8 +141,9 @@ export function createKafkaSink(deps: {
     isReady: () => ready,
     start: reconnect,
     async stop() {
+      // A connect attempt still running is not awaited (during an outage kafkajs may take many
+      // seconds to give up); the loop disconnects its candidate itself once it sees the abort.
       stopping.abort();
-      await connecting;
       const current = producer;
       producer = undefined;
       ready = false;
