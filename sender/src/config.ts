@@ -11,7 +11,7 @@ const schema = z
     SENDER_API_KEY: z
       .string({ message: 'required: one or more API keys (comma-separated)' })
       .transform((v) => v.split(',').map((k) => k.trim()))
-      .pipe(z.array(z.string().min(16, 'each API key needs at least 16 characters')).min(1)),
+      .refine((keys) => keys.every((k) => k.length >= 16), 'each API key needs at least 16 characters'),
     SENDER_MIGRATE: env.flag(true),
     SENDER_DB_POOL_MAX: env.int(10, 2, 100),
     SENDER_ALLOWED_HOSTS: env.list(DEFAULT_ALLOWED_HOSTS),

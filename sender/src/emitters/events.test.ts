@@ -1,0 +1,163 @@
+import { describe, expect, it } from 'vitest';
+import { createPayloadSource, EVENT_TYPES, isCatalogType, mergeData } from './catalog.js';
+import {
+  dueCount,
+  emitterEvent,
+  eventBody,
+  malformedBody,
+  oversizedBody,
+  pickFault,
+  tickMs,
+} from './events.js';
+
+const at = new Date('2025-03-01T10:00:00.000Z');
+
+describe('event bodies', () => {
+  it('have the contract shape { type, timestamp, data }', () => {
+    const body = JSON.parse(eventBody('order.created', at, { a: 1 }).toString()) as unknown;
+    expect(body).toEqual({ type: 'order.created', timestamp: '2025-03-01T10:00:00.000Z', data: { a: 1 } });
+  });
+
+  it('oversized: valid JSON over the size asked for', () => {
+    const body = oversizedBody('order.created', at, { a: 1 }, 300 * 1024);
+    expect(body.length).toBeGreaterThan(300 * 1024);
+    expect(JSON.parse(body.toString())).toMatchObject({ type: 'order.created', data: { a: 1 } });
+  });
+
+  it('malformed_json: no JSON parser takes it', () => {
+    const body = malformedBody('order.created', at, { a: 1, b: 'two' });
+    expect(body.length).toBeGreaterThan(0);
+    expect(() => JSON.parse(body.toString()) as unknown).toThrow();
+  });
+});
+
+describe('pickFault', () => {
+  const shares = { bad_signature: 0.1, stale_timestamp: 0.2, oversized: 0.05 };
+  it('maps a uniform draw onto the shares, the rest normal events', () => {
+    expect(pickFault(shares, 0)).toBe('bad_signature');
+    expect(pickFault(shares, 0.0999)).toBe('bad_signature');
+    expect(pickFault(shares, 0.1)).toBe('stale_timestamp');
+    expect(pickFault(shares, 0.2999)).toBe('stale_timestamp');
+    expect(pickFault(shares, 0.301)).toBe('oversized');
+    expect(pickFault(shares, 0.36)).toBeNull();
+    expect(pickFault({}, 0)).toBeNull();
+  });
+
+  it('yields each kind at about its share', () => {
+    const source = createPayloadSource(7);
+    const counts = new Map<string | null, number>();
+    for (let i = 0; i < 20_000; i++) {
+      const k = pickFault(shares, source.random());
+      counts.set(k, (counts.get(k) ?? 0) + 1);
+    }
+    expect((counts.get('bad_signature') ?? 0) / 20_000).toBeCloseTo(0.1, 1);
+    expect((counts.get('stale_timestamp') ?? 0) / 20_000).toBeCloseTo(0.2, 1);
+    expect((counts.get(null) ?? 0) / 20_000).toBeCloseTo(0.65, 1);
+  });
+});
+
+describe('emitterEvent', () => {
+  const base = {
+    eventTypes: ['order.created'],
+    oversizedBytes: 4096,
+    now: at,
+    webhookId: 'wh_x',
+    customerId: 'c',
+    emitterId: 'emt_x',
+  };
+
+  it('makes a normal event with a fresh msg_ id', () => {
+    const e = emitterEvent({ ...base, source: createPayloadSource(1), faults: {}, delivered: null });
+    expect(e.messageId).toMatch(/^msg_[0-9A-Z]{26}$/);
+    expect(e.fault).toBeNull();
+    expect(JSON.parse(e.body.toString())).toMatchObject({ type: 'order.created' });
+  });
+
+  it('replays a delivered message (same id and bytes) for duplicate_id', () => {
+    const delivered = { messageId: 'msg_OLD', body: Buffer.from('{"x":1}'), eventType: 'user.created' };
+    const e = emitterEvent({
+      ...base,
+      source: createPayloadSource(1),
+      faults: { duplicate_id: 1 },
+      delivered,
+    });
+    expect(e).toMatchObject({ messageId: 'msg_OLD', fault: 'duplicate_id', eventType: 'user.created' });
+    expect(e.body.equals(delivered.body)).toBe(true);
+  });
+
+  it('sends a normal event instead when nothing was delivered yet to duplicate', () => {
+    const e = emitterEvent({
+      ...base,
+      source: createPayloadSource(1),
+      faults: { duplicate_id: 1 },
+      delivered: null,
+    });
+    expect(e.fault).toBeNull();
+  });
+
+  it('builds oversized and malformed bodies for those faults', () => {
+    const big = emitterEvent({
+      ...base,
+      source: createPayloadSource(1),
+      faults: { oversized: 1 },
+      delivered: null,
+    });
+    expect(big.fault).toBe('oversized');
+    expect(big.body.length).toBeGreaterThan(4096);
+    const bad = emitterEvent({
+      ...base,
+      source: createPayloadSource(1),
+      faults: { malformed_json: 1 },
+      delivered: null,
+    });
+    expect(() => JSON.parse(bad.body.toString()) as unknown).toThrow();
+  });
+});
+
+describe('emitter pacing', () => {
+  it('owes the first event at once, then one per 1/rate', () => {
+    const due = (now: number, done: number, remaining = Infinity) =>
+      dueCount({ rate: 0.2, since: 0, done, now, remaining });
+    expect(due(0, 0)).toBe(1);
+    expect(due(4999, 1)).toBe(0);
+    expect(due(5000, 1)).toBe(1);
+    expect(due(60_000, 1)).toBe(12);
+    expect(due(60_000, 1, 3)).toBe(3);
+  });
+
+  it('carries high rates in batches', () => {
+    expect(dueCount({ rate: 2000, since: 0, done: 1, now: 50, remaining: Infinity })).toBe(100);
+    expect(tickMs(2000)).toBe(50);
+    expect(tickMs(0.2)).toBe(1000);
+    expect(tickMs(10)).toBe(100);
+  });
+});
+
+describe('catalog', () => {
+  it('has at least 8 event types, each with a payload', () => {
+    expect(EVENT_TYPES.length).toBeGreaterThanOrEqual(8);
+    const source = createPayloadSource(3);
+    for (const t of EVENT_TYPES) {
+      expect(isCatalogType(t)).toBe(true);
+      expect(Object.keys(source.data(t, at)).length).toBeGreaterThan(1);
+    }
+  });
+
+  it('is reproducible under a seed, and varies without one', () => {
+    const run = (seed: number | undefined) => {
+      const s = createPayloadSource(seed, [42]);
+      return EVENT_TYPES.map((t) => JSON.stringify(s.data(t, at)));
+    };
+    expect(run(99)).toEqual(run(99));
+    expect(run(99)).not.toEqual(run(100));
+    expect(run(undefined)).not.toEqual(run(undefined));
+  });
+
+  it('merges overrides deeply', () => {
+    expect(mergeData({ a: { b: 1, c: 2 }, d: [1] }, { a: { c: 3 }, d: [2], e: 'x' })).toEqual({
+      a: { b: 1, c: 3 },
+      d: [2],
+      e: 'x',
+    });
+  });
+});
