@@ -76,13 +76,13 @@ export async function ingestEvent(pool: Pool, e: NewEvent, now: number): Promise
     }
     const targets = await client.query<{ id: string; customer_id: string }>(
       e.webhookId
-        ? `SELECT id, customer_id FROM webhooks WHERE id = $2 AND deleted_at IS NULL AND status = 'ACTIVE'`
+        ? `SELECT id, customer_id FROM webhooks WHERE id = $1 AND deleted_at IS NULL AND status = 'ACTIVE'`
         : `SELECT id, customer_id FROM webhooks w
            WHERE w.deleted_at IS NULL AND w.status = 'ACTIVE'
              AND EXISTS (SELECT 1 FROM unnest(w.event_types) p
                          WHERE p = '*' OR p = $1 OR (right(p, 2) = '.*' AND starts_with($1, left(p, -1))))
            ORDER BY id`,
-      e.webhookId ? [e.type, e.webhookId] : [e.type],
+      [e.webhookId ?? e.type],
     );
     const body = eventBody(e.type, e.eventTime, e.data);
     const rows: NewDelivery[] = targets.rows.map((t) => ({
