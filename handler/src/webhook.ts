@@ -135,6 +135,8 @@ export function makeWebhookHandler(deps: WebhookDeps) {
           `a legacy request needs a ${SIGNATURE_HEADERS.id} header or an event_id in the body`,
         );
       }
+      // Kafka first: a request we cannot take anyway must not spend the customer's rate.
+      if (!deps.kafkaReady()) return retryLater('kafka_unavailable', 'Kafka is not reachable; retry later');
       const customerId = verified.entry.customerId;
       const rate = deps.limiter.take(customerId);
       if (!rate.ok) {
@@ -142,7 +144,6 @@ export function makeWebhookHandler(deps: WebhookDeps) {
           headers: { 'Retry-After': String(rate.retryAfterSeconds) },
         });
       }
-      if (!deps.kafkaReady()) return retryLater('kafka_unavailable', 'Kafka is not reachable; retry later');
 
       const headers: Record<string, string> = {
         [HEADERS.webhookId]: webhookId,
