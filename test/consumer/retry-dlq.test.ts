@@ -219,4 +219,81 @@ describe('consumer retries and dead letters (real Kafka and PostgreSQL)', () => 
       await dlq.stop();
     }
   });
+
+  it('a retry waiting for its time pauses only its partition: other events flow, the member keeps its session', async () => {
+    // A retry delay longer than the session timeout: sleeping in the batch handler would get the member kicked.
+    const SESSION_MS = 10_000;
+    const DELAY_MS = 15_000;
+    consumerOverridden = true;
+    await env.stopPart('consumer');
+    await env.startPart('consumer', {
+      env: {
+        CONSUMER_RETRY_BASE_MS: String(DELAY_MS),
+        CONSUMER_SESSION_TIMEOUT_MS: String(SESSION_MS),
+        CONSUMER_HEARTBEAT_INTERVAL_MS: '1000',
+      },
+    });
+    await waitConsumerReady(env.consumerUrl);
+    const memberBefore = (await api.get('/stats')).json.consumer as { member_id: string };
+
+    const customer = unique('cust-wait');
+    const slow = handlerRecord({ customerId: customer, data: { simulate: { fail: 1 } } });
+    await producer.send([slow]);
+    const failure = await pollUntil(
+      async () =>
+        (
+          await db.pool.query<{ not_before: Date; failed_at: Date }>(
+            'SELECT not_before, failed_at FROM event_failures WHERE webhook_id = $1',
+            [slow.webhookId],
+          )
+        ).rows[0],
+      { timeoutMs: 30_000, what: 'the first failure to be requeued' },
+    );
+    const paused = await pollUntil(
+      async () => {
+        const c = (await api.get('/stats')).json.consumer as { paused: { topic: string; reason: string }[] };
+        return c.paused.find((p) => p.topic === TOPICS.retry && p.reason === 'not_due');
+      },
+      { timeoutMs: 30_000, what: 'the retry partition to be paused until due' },
+    );
+    expect(paused).toBeTruthy();
+
+    // Other events, the same customer's included, are stored while the retry waits.
+    const others = [customer, unique('cust-other'), unique('cust-other')].map((c) =>
+      handlerRecord({ customerId: c }),
+    );
+    await producer.send(others);
+    await pollUntil(
+      async () =>
+        (await db.count('SELECT count(*) AS n FROM events WHERE webhook_id = ANY($1)', [
+          others.map((o) => o.webhookId),
+        ])) === others.length,
+      // Well before the retry is due: a consumer that waited inside the batch could not make it.
+      { timeoutMs: DELAY_MS - 5000, what: 'the other events to be persisted while the retry waits' },
+    );
+    expect(await db.count('SELECT count(*) AS n FROM events WHERE webhook_id = $1', [slow.webhookId])).toBe(
+      0,
+    );
+
+    const row = await pollUntil(
+      async () =>
+        (
+          await db.pool.query<{ retry_count: number; persisted_at: Date }>(
+            'SELECT retry_count, persisted_at FROM events WHERE webhook_id = $1',
+            [slow.webhookId],
+          )
+        ).rows[0],
+      { timeoutMs: DELAY_MS + 30_000, what: 'the retried event to be persisted' },
+    );
+    expect(row.retry_count).toBe(1);
+    expect(failure.not_before.getTime() - failure.failed_at.getTime()).toBe(DELAY_MS);
+    expect(row.persisted_at.getTime()).toBeGreaterThanOrEqual(failure.not_before.getTime());
+    const memberAfter = (await api.get('/stats')).json.consumer as { member_id: string; joined: boolean };
+    expect(memberAfter).toMatchObject({ member_id: memberBefore.member_id, joined: true });
+
+    await env.stopPart('consumer');
+    await env.startPart('consumer');
+    await waitConsumerReady(env.consumerUrl);
+    consumerOverridden = false;
+  });
 });
