@@ -17,6 +17,7 @@ let env: TestEnv;
 let api: SenderApi;
 let receiverDb: ReturnType<typeof database>;
 let senderDb: ReturnType<typeof database>;
+const created: string[] = [];
 
 beforeAll(async () => {
   env = await getTestEnv();
@@ -26,6 +27,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  for (const id of created) await api.delete(`/webhooks/${id}`).catch(() => undefined);
   await receiverDb?.end();
   await senderDb?.end();
 });
@@ -34,6 +36,7 @@ afterAll(async () => {
 async function receiverWebhook() {
   const customer = unique('faults');
   const wh = await register(api, { customer_id: customer, webhook_url: `${env.ingressUrl}/webhook` });
+  created.push(wh.webhook_id);
   await installReceiverSecret(env, customer, wh.secret_token);
   await waitUntilKnown(env, wh.secret_token);
   return wh;

@@ -15,6 +15,7 @@ let env: TestEnv;
 let api: SenderApi;
 let receiverDb: ReturnType<typeof database>;
 let senderDb: ReturnType<typeof database>;
+const created: string[] = [];
 
 beforeAll(async () => {
   env = await getTestEnv();
@@ -24,6 +25,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  for (const id of created) await api.delete(`/webhooks/${id}`).catch(() => undefined);
   await receiverDb?.end();
   await senderDb?.end();
 });
@@ -51,6 +53,7 @@ describe("the seed's curl flow, on the real stack (sender → nginx → handlers
     expect(reg.status).toBe(201);
     expect(reg.json).toMatchObject({ customer_id: customer, webhook_status: 'ACTIVE' });
     const webhookId = reg.json.webhook_id as string;
+    created.push(webhookId);
     const secret = reg.json.secret_token as string;
     expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
 

@@ -161,13 +161,14 @@ export interface Received {
   status: number;
 }
 
+export type ReceiverAnswer = { status: number; headers?: Record<string, string> } | 'hold';
+
 /**
  * A webhook endpoint owned by the test (a real HTTP server on 127.0.0.1): answers each request
- * with `answer(request number for this webhook-id, all requests so far)` and records everything.
+ * with `answer(how many times this webhook-id came, the request)` and records everything.
+ * `'hold'` never answers (the connection stays open until the sender gives up or dies).
  */
-export async function startReceiver(
-  answer: (nthForId: number, req: Received) => { status: number; headers?: Record<string, string> },
-) {
+export async function startReceiver(answer: (nthForId: number, req: Received) => ReceiverAnswer) {
   const seen: Received[] = [];
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -183,8 +184,9 @@ export async function startReceiver(
       };
       const nth = seen.filter((s) => s.id === got.id).length + 1;
       const a = answer(nth, got);
-      got.status = a.status;
       seen.push(got);
+      if (a === 'hold') return;
+      got.status = a.status;
       res.writeHead(a.status, { 'content-type': 'text/plain', ...a.headers });
       res.end(`answer ${a.status}`);
     });
@@ -201,4 +203,24 @@ export async function startReceiver(
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * Stops the sender (SIGTERM, or SIGKILL to simulate a crash) and starts it again with `env`
+ * overrides (none = its defaults), waiting until it is healthy.
+ */
+export async function restartSender(
+  env: TestEnv,
+  options: { signal?: NodeJS.Signals; env?: Record<string, string> } = {},
+): Promise<void> {
+  await env.stopPart('sender', { signal: options.signal });
+  // Right after a SIGKILL the port can look taken for a moment (the dead server's side of our
+  // kept-alive API connections lingers until we close ours): try again until it starts.
+  await pollUntil(
+    async () => {
+      await env.startPart('sender', { env: options.env });
+      return true;
+    },
+    { timeoutMs: 30_000, what: 'the sender to start again', intervalMs: 250 },
+  );
 }

@@ -46,6 +46,7 @@ export function addEventRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps): void {
           type: body.type,
           source: body.source ?? null,
           eventTime: body.event_time ? new Date(body.event_time) : new Date(now),
+          timeGiven: body.event_time !== undefined,
           data: body.data,
         },
         now,

@@ -139,6 +139,7 @@ export function addWebhookActivityRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps
           type: body.type,
           source: 'trigger',
           eventTime: new Date(now),
+          timeGiven: false,
           data,
           webhookId: webhook.id,
         },

@@ -14,6 +14,8 @@ export interface NewEvent {
   type: string;
   source: string | null;
   eventTime: Date;
+  /** Whether the producer gave the time (else it is the time of acceptance, not part of the request). */
+  timeGiven: boolean;
   data: Record<string, unknown>;
   /** Only this webhook (trigger); otherwise every active webhook subscribed to the type. */
   webhookId?: string;
@@ -43,7 +45,7 @@ export function requestHash(e: NewEvent): string {
       canonical({
         type: e.type,
         source: e.source,
-        event_time: e.eventTime.toISOString(),
+        event_time: e.timeGiven ? e.eventTime.toISOString() : null,
         data: e.data,
         webhook: e.webhookId,
       }),
