@@ -77,13 +77,14 @@ function localEnv(): TestEnv {
 
 let cached: TestEnv | undefined;
 
-export function getTestEnv(): Promise<TestEnv> {
-  const kind = testEnvKind();
-  if (kind === 'containers') {
-    return Promise.reject(
-      new Error('TEST_ENV=containers: the container environment is not available in this build'),
-    );
+export async function getTestEnv(): Promise<TestEnv> {
+  if (cached) return cached;
+  if (testEnvKind() === 'containers') {
+    // Loaded only here: local runs never touch Testcontainers.
+    const { containersEnv } = await import('./containers/environment.js');
+    cached = containersEnv();
+  } else {
+    cached = localEnv();
   }
-  cached ??= localEnv();
-  return Promise.resolve(cached);
+  return cached;
 }

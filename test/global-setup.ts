@@ -6,7 +6,10 @@ import { openLocalStack, testEnvKind } from './env.js';
  * fail). `KEEP_STACK=1` leaves it running for a faster next run; `up` reuses healthy parts.
  */
 export default async function setup(): Promise<() => Promise<void>> {
-  if (testEnvKind() !== 'local') return () => Promise.resolve();
+  if (testEnvKind() === 'containers') {
+    const { setupContainers } = await import('./containers/environment.js');
+    return setupContainers((m) => console.log(`[containers] ${m}`));
+  }
   const ctx = openLocalStack((m) => console.log(`[stack] ${m}`));
   try {
     await up(ctx);

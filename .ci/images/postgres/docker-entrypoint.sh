@@ -32,6 +32,7 @@ psql_run() { psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --no-password -
 
 run_init_files() {
   local f
+  shopt -s nullglob
   for f in /docker-entrypoint-initdb.d/*; do
     case $f in
       *.sh)
@@ -39,7 +40,7 @@ run_init_files() {
       *.sql) echo "$0: running $f"; psql_run --dbname "$POSTGRES_DB" -f "$f"; echo ;;
       *.sql.gz) echo "$0: running $f"; gunzip -c "$f" | psql_run --dbname "$POSTGRES_DB"; echo ;;
       *.sql.xz) echo "$0: running $f"; xzcat "$f" | psql_run --dbname "$POSTGRES_DB"; echo ;;
-      *) [[ -e $f ]] && echo "$0: ignoring $f" ;;
+      *) echo "$0: ignoring $f" ;;
     esac
   done
 }
