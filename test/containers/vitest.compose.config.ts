@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * Runs only the compose end-to-end check (test/containers/*.e2e.ts), outside the unit and
+ * integration projects: it needs a compose project that test/containers/compose-e2e.sh brought up.
+ */
+export default defineConfig({
+  test: {
+    include: ['test/containers/**/*.e2e.ts'],
+    environment: 'node',
+    fileParallelism: false,
+    testTimeout: 300_000,
+  },
+});
