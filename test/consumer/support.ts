@@ -24,7 +24,9 @@ export async function pollUntil<T>(
   }
 }
 
-export const unique = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 8)}`;
+// A full UUID: the suites write tens of thousands of ids into one shared database, where a short
+// random suffix collides (and an id already stored is, rightly, taken for a redelivery).
+export const unique = (prefix: string): string => `${prefix}-${randomUUID()}`;
 
 export interface TestEvent {
   webhookId: string;
