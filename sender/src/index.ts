@@ -11,6 +11,7 @@ import {
 } from '@hookpipe/lib';
 import { createApp } from './app.js';
 import { parseConfig, secretKeyBytes } from './config.js';
+import { createHttpPost } from './delivery/transport.js';
 import { createDeliveryWorker } from './delivery/worker.js';
 import { createEmitterManager } from './emitters/manager.js';
 import { createSenderMetrics } from './metrics.js';
@@ -39,13 +40,15 @@ async function main(): Promise<void> {
   const metrics = createSenderMetrics();
   const box = createSecretBox(config.SENDER_SECRET_KEY ? secretKeyBytes(config.SENDER_SECRET_KEY) : null);
   const targets = createTargetPolicy(config.SENDER_ALLOWED_HOSTS);
+  const http = createHttpPost({ maxSockets: config.SENDER_DELIVERY_CONCURRENCY });
+  shutdown.add('outbound connections', () => http.close());
   const worker = createDeliveryWorker(
     {
       pool,
       logger: logger.child({ component: 'delivery' }),
       metrics,
       clock,
-      fetch: globalThis.fetch,
+      post: http.post,
       secretBox: box,
       targets,
       policy: {

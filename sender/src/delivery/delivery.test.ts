@@ -7,12 +7,17 @@ import { createSecretBox } from '../secrets.js';
 import { createTargetPolicy, DEFAULT_ALLOWED_HOSTS } from '../targets.js';
 import type { ClaimedDelivery, Completion } from '../store/outbox.js';
 import { processDelivery, type ProcessDeps } from './process.js';
+import { createHttpPost } from './transport.js';
 
 const URL_ = 'http://receiver.test/webhook';
 const server = setupServer();
+const transport = createHttpPost({ maxSockets: 16 });
 beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
 afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
+afterAll(() => {
+  server.close();
+  transport.close();
+});
 
 interface Seen {
   at: number;
@@ -46,7 +51,7 @@ function steeredClock(start = 1_700_000_000_000) {
 
 function makeDeps(clock: Clock, overrides: Partial<ProcessDeps> = {}): ProcessDeps {
   return {
-    fetch: (...args) => fetch(...args),
+    post: transport.post,
     clock,
     secretBox: createSecretBox(null),
     targets: createTargetPolicy([...DEFAULT_ALLOWED_HOSTS, 'receiver.test']),

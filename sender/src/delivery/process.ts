@@ -4,9 +4,10 @@ import type { TargetPolicy } from '../targets.js';
 import type { ClaimedDelivery, Completion } from '../store/outbox.js';
 import { sendAttempt, type SentAttempt } from './attempt.js';
 import { decide, type Decision, type RetryPolicy } from './decide.js';
+import type { Post } from './transport.js';
 
 export interface ProcessDeps {
-  fetch: typeof fetch;
+  post: Post;
   clock: Clock;
   secretBox: SecretBox;
   targets: TargetPolicy;
@@ -40,7 +41,7 @@ export async function processDelivery(row: ClaimedDelivery, deps: ProcessDeps): 
           fault: row.fault,
         },
         {
-          fetch: deps.fetch,
+          post: deps.post,
           clock: deps.clock,
           timeoutMs: deps.timeoutMs,
           staleTimestampS: deps.staleTimestampS,

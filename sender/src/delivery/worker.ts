@@ -82,25 +82,32 @@ export function createDeliveryWorker(
     const task = processDelivery(row, deps).then((done) => {
       buffer.push(done);
       metrics.observeAttempt(done);
-      const log = logger.child({ webhookId: done.webhookId, messageId: done.messageId });
-      const fields = {
-        attempt: done.attempt,
-        status: done.statusCode,
-        ms: done.durationMs,
-        error: done.error ?? undefined,
-        fault: done.fault ?? undefined,
-        outcome: done.decision.kind,
-        nextAttemptAt: done.decision.kind === 'retry' ? new Date(done.decision.at).toISOString() : undefined,
-        response: done.decision.kind === 'delivered' ? undefined : (done.responseExcerpt ?? undefined),
-      };
-      if (done.decision.kind === 'delivered') log.debug(fields, 'delivery attempt');
-      else log.info(fields, 'delivery attempt');
+      // 2xx attempts are logged at debug, the rest at info; skip building the line when muted.
+      const level = done.decision.kind === 'delivered' ? 'debug' : 'info';
+      if (logger.isLevelEnabled(level)) {
+        logger[level](
+          {
+            webhookId: done.webhookId,
+            messageId: done.messageId,
+            attempt: done.attempt,
+            status: done.statusCode,
+            ms: done.durationMs,
+            error: done.error ?? undefined,
+            fault: done.fault ?? undefined,
+            outcome: done.decision.kind,
+            nextAttemptAt:
+              done.decision.kind === 'retry' ? new Date(done.decision.at).toISOString() : undefined,
+            response: done.decision.kind === 'delivered' ? undefined : (done.responseExcerpt ?? undefined),
+          },
+          'delivery attempt',
+        );
+      }
     });
     const tracked = task.finally(() => {
       running.delete(tracked);
       metrics.inFlight.dec();
       const held = busy.get(row.webhookId) ?? 1;
-      // A webhook at its cap may have due rows the last claim had to leave: claim again now.
+      // A webhook at its cap was left out of the last claim: it may have due rows waiting.
       const wasSaturated = held >= (caps.get(row.webhookId) ?? Infinity);
       if (held <= 1) busy.delete(row.webhookId);
       else busy.set(row.webhookId, held - 1);
@@ -189,8 +196,12 @@ export function createDeliveryWorker(
           });
           failures = 0;
           for (const row of rows) dispatch(row);
-          moreDue = rows.length === limit;
-          if (moreDue) continue;
+          // More is likely due when the claim was cut short by the batch size or by a webhook's
+          // cap: then every finished attempt wakes the loop (claims still at most one per gap).
+          moreDue =
+            rows.length === limit ||
+            rows.some((r) => (busy.get(r.webhookId) ?? 0) >= (caps.get(r.webhookId) ?? 1));
+          if (rows.length === limit) continue;
         } catch (err) {
           failures += 1;
           logger.error({ err }, 'claiming deliveries failed');

@@ -122,7 +122,7 @@ export function createEmitterManager(deps: EmitterManagerDeps): EmitterManager {
             paused = false;
             n = Math.min(n, room);
             if ((e.faults.duplicate_id ?? 0) > 0 && now - deliveredAt > 1000) {
-              delivered = await lastDelivered(pool, e.id);
+              delivered = await lastDelivered(pool, e);
               deliveredAt = now;
             }
             const at = new Date(now);

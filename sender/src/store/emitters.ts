@@ -177,16 +177,19 @@ export async function emitterBacklog(pool: Pool, emitterId: string): Promise<num
   return Number(rows[0]?.n ?? 0);
 }
 
-/** A message of the webhook already delivered (2xx), for a duplicate_id fault to replay. */
+/**
+ * The newest message of the emitter already delivered (2xx), for a duplicate_id fault to replay.
+ * Walks the webhook's deliveries from the newest back (only the in-flight tail is skipped).
+ */
 export async function lastDelivered(
   pool: Pool,
-  emitterId: string,
+  emitter: { id: string; webhookId: string },
 ): Promise<{ messageId: string; body: Buffer; eventType: string } | null> {
   const { rows } = await pool.query<{ message_id: string; body: Buffer; event_type: string }>(
     `SELECT message_id, body, event_type FROM deliveries
-     WHERE emitter_id = $1 AND status = 'delivered' AND fault IS NULL
-     ORDER BY finished_at DESC LIMIT 1`,
-    [emitterId],
+     WHERE webhook_id = $1 AND emitter_id = $2 AND status = 'delivered' AND fault IS NULL
+     ORDER BY id DESC LIMIT 1`,
+    [emitter.webhookId, emitter.id],
   );
   const r = rows[0];
   return r ? { messageId: r.message_id, body: r.body, eventType: r.event_type } : null;
