@@ -13,10 +13,16 @@ describe('decodeRecord', () => {
       customerId: 'cust-1',
       eventType: 'order.created',
       retryCount: 2,
+      replayed: false,
       requestId: 'req-1',
     });
     expect(d.event.signedAt?.toISOString()).toBe('2025-01-01T00:00:00.000Z');
     expect(d.event.receivedAt.toISOString()).toBe('2025-01-01T00:00:01.000Z');
+  });
+
+  it('marks a replayed dead letter', () => {
+    const d = decodeRecord(makeRecord({ headers: { [HEADERS.replayedAt]: '2025-01-01T00:00:00.000Z' } }));
+    expect(d.ok && d.event.replayed).toBe(true);
   });
 
   it('keeps the exact body bytes', () => {

@@ -69,6 +69,7 @@ export function decodeRecord(record: SourceRecord): Decoded {
       payload,
       rawBody: body,
       retryCount: headerInt(record.headers, HEADERS.retryCount, 0),
+      replayed: headerString(record.headers, HEADERS.replayedAt) !== undefined,
       signedAt: signedAtSeconds >= 0 ? new Date(signedAtSeconds * 1000) : null,
       receivedAt,
       requestId: headerString(record.headers, HEADERS.requestId) ?? null,

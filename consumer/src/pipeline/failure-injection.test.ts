@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { makeFailureInjector, readSimulateRule } from './failure-injection.js';
 
-const event = (simulate: unknown, retryCount = 0) => ({
+const event = (simulate: unknown, retryCount = 0, replayed = false) => ({
   payload: { type: 'a', timestamp: 't', data: simulate === undefined ? {} : { simulate } },
   retryCount,
+  replayed,
 });
 
 describe('readSimulateRule', () => {
@@ -47,6 +48,14 @@ describe('makeFailureInjector', () => {
     const inject = makeFailureInjector({ enabled: true, failRate: 0.3, random: () => draws.shift()! });
     const results = [0, 1, 2, 3, 4].map(() => inject(event(undefined)) !== null);
     expect(results).toEqual([true, false, true, false, false]);
+  });
+
+  it('never fails a replayed dead letter on purpose', () => {
+    const inject = makeFailureInjector({ enabled: true, failRate: 1, random: () => 0 });
+    expect(inject(event({ fail: 'always' }, 0, true))).toBeNull();
+    expect(inject(event({ fail: 2 }, 0, true))).toBeNull();
+    expect(inject(event(undefined, 0, true))).toBeNull();
+    expect(inject(event({ fail: 'always' }, 0, false))).not.toBeNull();
   });
 
   it('never fails at random with a zero rate', () => {

@@ -30,11 +30,13 @@ export interface FailureInjectorOptions {
  * never, whatever the event says. On: `{ fail: N }` fails while the record's `retry_count` < N
  * (so the N+1-th attempt succeeds), `{ fail: "always" }` every attempt, and `failRate` fails that
  * share of the rest at random. An injected failure is a business failure: it spends a retry.
+ * A replayed dead letter is never failed on purpose: a replay stands for "the cause was fixed",
+ * so `{ fail: "always" }` events end in the DLQ and a replay then persists them.
  */
 export function makeFailureInjector(options: FailureInjectorOptions) {
   const random = options.random ?? Math.random;
-  return (event: Pick<WebhookEvent, 'payload' | 'retryCount'>): Failure | null => {
-    if (!options.enabled) return null;
+  return (event: Pick<WebhookEvent, 'payload' | 'retryCount' | 'replayed'>): Failure | null => {
+    if (!options.enabled || event.replayed) return null;
     const rule = readSimulateRule(event.payload);
     if (rule.kind === 'always') {
       return {

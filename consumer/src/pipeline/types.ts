@@ -23,6 +23,8 @@ export interface WebhookEvent {
   /** The exact received bytes, stored as they came. */
   rawBody: Buffer;
   retryCount: number;
+  /** Republished from the dead-letter table by an operator (`replayed-at` header). */
+  replayed: boolean;
   signedAt: Date | null;
   receivedAt: Date;
   requestId: string | null;
