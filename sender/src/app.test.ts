@@ -7,8 +7,8 @@ import { createSenderMetrics } from './metrics.js';
 import { createSecretBox } from './secrets.js';
 import { createTargetPolicy, DEFAULT_ALLOWED_HOSTS } from './targets.js';
 
-// Everything here is answered before the database is touched; a pool that cannot connect makes
-// any test that reaches it fail instead of passing by accident.
+// Everything here but the outage test is answered before the database is touched; a pool that
+// cannot connect makes any other test that reaches it fail instead of passing by accident.
 const pool = new pg.Pool({
   connectionString: 'postgres://nobody@127.0.0.1:1/none',
   connectionTimeoutMillis: 200,
@@ -190,6 +190,16 @@ describe('validation', () => {
   it('400 for a malformed webhook id in the path', async () => {
     const res = await app.request('/webhooks/42', { headers: auth });
     expect(res.status).toBe(400);
+  });
+});
+
+describe('database outage', () => {
+  it('503 with Retry-After when PostgreSQL cannot be reached: nothing accepted, try again', async () => {
+    const res = await post('/events', { type: 'order.created', data: { a: 1 } });
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('5');
+    expect((await errorOf(res)).error).toBe('database_unavailable');
+    expect((await app.request('/readyz')).status).toBe(503);
   });
 });
 

@@ -7,6 +7,7 @@ import {
   apiKeyAuth,
   errorHandler,
   errorResponse,
+  isTransientDbError,
   metricsHandler,
   notFoundHandler,
   type Logger,
@@ -104,7 +105,24 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.get('/docs', swaggerUI({ url: '/openapi.json' }));
 
   app.notFound(notFoundHandler);
-  app.onError(errorHandler(deps.logger));
+  const onError = errorHandler(deps.logger);
+  app.onError((err, c) => {
+    // PostgreSQL unreachable: nothing was accepted, and trying again later is the right move.
+    if (isTransientDbError(err)) {
+      c.var.log.warn({ err: err.message, path: c.req.path }, 'database unavailable');
+      return errorResponse(
+        c,
+        503,
+        'database_unavailable',
+        'the sender database is unavailable; try again',
+        undefined,
+        {
+          'Retry-After': '5',
+        },
+      );
+    }
+    return onError(err, c);
+  });
   addMethodNotAllowed(app);
   return app;
 }

@@ -91,6 +91,7 @@ export function createEmitterManager(deps: EmitterManagerDeps): EmitterManager {
     let delivered: Awaited<ReturnType<typeof lastDelivered>> = null;
     let deliveredAt = 0;
     let paused = false;
+    let failing = false;
     log.info({ rate: e.rate, maxCount: e.maxCount, endsAt: e.endsAt, faults: e.faults }, 'emitter running');
     while (!signal.aborted) {
       const now = clock();
@@ -151,10 +152,14 @@ export function createEmitterManager(deps: EmitterManagerDeps): EmitterManager {
           }
         }
       } catch (err) {
-        log.warn({ err: errorMessage(err) }, 'emitter tick failed; retrying');
+        // Once per outage at warn; the ticks that keep failing meanwhile at debug.
+        log[failing ? 'debug' : 'warn']({ err: errorMessage(err) }, 'emitter tick failed; retrying');
+        failing = true;
         await delay(1000, signal);
         continue;
       }
+      if (failing) log.info('emitter ticks work again');
+      failing = false;
       await delay(tick, signal);
     }
   }
