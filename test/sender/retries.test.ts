@@ -88,6 +88,26 @@ describe('delivery retries through the running sender', () => {
   });
 });
 
+describe('bounded concurrency', () => {
+  it('an emitter never has more attempts in flight to its webhook than its concurrency', async () => {
+    const { rx, wh } = await setUp(() => ({ status: 200, delayMs: 100 }));
+    const q = `customer_id=${encodeURIComponent(wh.customer_id)}&webhook_id=${wh.webhook_id}`;
+    expect((await api.post(`/emitter/start?${q}&rate=100&count=40&concurrency=3`)).status).toBe(201);
+    await pollUntil(
+      async () => {
+        const res = await api.get(`/emitters?status=all&webhook_id=${wh.webhook_id}`);
+        const e = (res.json.data as { status: string; counters: { pending: number } }[])[0];
+        return e?.status === 'completed' && e.counters.pending === 0;
+      },
+      { timeoutMs: 60_000, what: 'the emitter to complete and settle' },
+    );
+    expect(new Set(rx.seen.map((s) => s.id)).size).toBe(40);
+    // 100 events/s against 100 ms answers would need about 10 at once; the bound holds it to 3.
+    expect(rx.maxOpen()).toBeLessThanOrEqual(3);
+    expect(rx.maxOpen()).toBeGreaterThanOrEqual(2);
+  });
+});
+
 describe('a webhook whose deliveries keep failing', () => {
   it('is disabled after the window with its deliveries held, and resumes them when re-enabled', async () => {
     // A 2 s window and fast retries instead of 1 h and 1 s, restored after the suite.

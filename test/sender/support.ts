@@ -161,7 +161,7 @@ export interface Received {
   status: number;
 }
 
-export type ReceiverAnswer = { status: number; headers?: Record<string, string> } | 'hold';
+export type ReceiverAnswer = { status: number; headers?: Record<string, string>; delayMs?: number } | 'hold';
 
 /**
  * A webhook endpoint owned by the test (a real HTTP server on 127.0.0.1): answers each request
@@ -170,7 +170,12 @@ export type ReceiverAnswer = { status: number; headers?: Record<string, string> 
  */
 export async function startReceiver(answer: (nthForId: number, req: Received) => ReceiverAnswer) {
   const seen: Received[] = [];
+  let open = 0;
+  let maxOpen = 0;
   const server = http.createServer((req, res) => {
+    open += 1;
+    maxOpen = Math.max(maxOpen, open);
+    res.on('close', () => (open -= 1));
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -187,8 +192,13 @@ export async function startReceiver(answer: (nthForId: number, req: Received) =>
       seen.push(got);
       if (a === 'hold') return;
       got.status = a.status;
-      res.writeHead(a.status, { 'content-type': 'text/plain', ...a.headers });
-      res.end(`answer ${a.status}`);
+      const reply = () => {
+        res.writeHead(a.status, { 'content-type': 'text/plain', ...a.headers });
+        res.end(`answer ${a.status}`);
+      };
+      // A slow endpoint, as the sender sees it: the answer comes after delayMs.
+      if (a.delayMs) setTimeout(reply, a.delayMs);
+      else reply();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -197,6 +207,8 @@ export async function startReceiver(answer: (nthForId: number, req: Received) =>
     url: `http://127.0.0.1:${port}/hook`,
     seen,
     forId: (id: string) => seen.filter((s) => s.id === id),
+    /** Most requests this endpoint had open at once. */
+    maxOpen: () => maxOpen,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -77,7 +77,7 @@ function claimed(secrets: string[], overrides: Partial<ClaimedDelivery> = {}): C
     body: Buffer.from('{"type":"order.created","timestamp":"2024-01-01T00:00:00.000Z","data":{"a":"é"}}'),
     fault: null,
     attempt: 1,
-    cap: 32,
+    caps: { webhook: 32, emitter: null },
     ...overrides,
   };
 }

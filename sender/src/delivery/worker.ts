@@ -4,6 +4,7 @@ import type { SenderMetrics } from '../metrics.js';
 import {
   claimDue,
   recordCompletions,
+  slotKeys,
   tidyOutbox,
   type ClaimedDelivery,
   type Completion,
@@ -34,7 +35,7 @@ export interface DeliveryWorker {
 
 /**
  * The delivery loop: claims due outbox rows in batches (bounded by free in-flight slots and
- * per-webhook caps), sends them concurrently over kept-alive connections, and records finished
+ * per-webhook and per-emitter caps), sends them concurrently over kept-alive connections, and records finished
  * attempts in batched transactions.
  */
 export function createDeliveryWorker(
@@ -76,8 +77,10 @@ export function createDeliveryWorker(
   const inFlight = () => running.size;
 
   function dispatch(row: ClaimedDelivery) {
-    busy.set(row.webhookId, (busy.get(row.webhookId) ?? 0) + 1);
-    caps.set(row.webhookId, row.cap);
+    const keys = slotKeys(row);
+    for (const k of keys) busy.set(k, (busy.get(k) ?? 0) + 1);
+    caps.set(`w:${row.webhookId}`, row.caps.webhook);
+    if (row.emitterId !== null && row.caps.emitter !== null) caps.set(`e:${row.emitterId}`, row.caps.emitter);
     metrics.inFlight.inc();
     const task = processDelivery(row, deps).then((done) => {
       buffer.push(done);
@@ -106,11 +109,14 @@ export function createDeliveryWorker(
     const tracked = task.finally(() => {
       running.delete(tracked);
       metrics.inFlight.dec();
-      const held = busy.get(row.webhookId) ?? 1;
-      // A webhook at its cap was left out of the last claim: it may have due rows waiting.
-      const wasSaturated = held >= (caps.get(row.webhookId) ?? Infinity);
-      if (held <= 1) busy.delete(row.webhookId);
-      else busy.set(row.webhookId, held - 1);
+      // A webhook or emitter at its cap was left out of the last claim: it may have due rows waiting.
+      let wasSaturated = false;
+      for (const k of keys) {
+        const held = busy.get(k) ?? 1;
+        wasSaturated ||= held >= (caps.get(k) ?? Infinity);
+        if (held <= 1) busy.delete(k);
+        else busy.set(k, held - 1);
+      }
       scheduleFlush();
       if (moreDue || wasSaturated) signal();
     });
@@ -185,7 +191,7 @@ export function createDeliveryWorker(
         lastClaim = performance.now();
         const limit = Math.min(options.concurrency - running.size, options.claimBatch);
         try {
-          const saturated = [...busy].filter(([id, n]) => n >= (caps.get(id) ?? Infinity)).map(([id]) => id);
+          const saturated = [...busy].filter(([k, n]) => n >= (caps.get(k) ?? Infinity)).map(([k]) => k);
           const rows = await claimDue(pool, {
             now: clock(),
             limit,
@@ -200,7 +206,7 @@ export function createDeliveryWorker(
           // cap: then every finished attempt wakes the loop (claims still at most one per gap).
           moreDue =
             rows.length === limit ||
-            rows.some((r) => (busy.get(r.webhookId) ?? 0) >= (caps.get(r.webhookId) ?? 1));
+            rows.some((r) => slotKeys(r).some((k) => (busy.get(k) ?? 0) >= (caps.get(k) ?? 1)));
           if (rows.length === limit) continue;
         } catch (err) {
           failures += 1;

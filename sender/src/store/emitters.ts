@@ -1,6 +1,7 @@
 import type { Pool } from '@hookpipe/lib';
+import { withTransaction } from '@hookpipe/lib';
 import type { FaultKind } from '../delivery/attempt.js';
-import { inTransaction, insertDeliveries, type NewDelivery } from './enqueue.js';
+import { insertDeliveries, type NewDelivery } from './enqueue.js';
 
 export type EmitterStatus = 'running' | 'stopped' | 'completed';
 export type FaultShares = Partial<Record<FaultKind, number>>;
@@ -144,7 +145,7 @@ export async function emitBatch(
   now: number,
 ): Promise<number> {
   if (rows.length === 0) return 0;
-  return inTransaction(pool, async (client) => {
+  return withTransaction(pool, async (client) => {
     const live = await client.query(
       `SELECT 1 FROM emitters WHERE id = $1 AND status = 'running' FOR UPDATE`,
       [emitterId],

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { newId, type Pool } from '@hookpipe/lib';
+import { newId, type Pool, withTransaction } from '@hookpipe/lib';
 import { eventBody } from '../emitters/events.js';
-import { inTransaction, insertDeliveries, type NewDelivery } from './enqueue.js';
+import { insertDeliveries, type NewDelivery } from './enqueue.js';
 
 export interface EventAnswer {
   id: string;
@@ -61,7 +61,7 @@ export function requestHash(e: NewEvent): string {
  */
 export async function ingestEvent(pool: Pool, e: NewEvent, now: number): Promise<IngestResult> {
   const hash = requestHash(e);
-  return inTransaction(pool, async (client) => {
+  return withTransaction(pool, async (client) => {
     const inserted = await client.query(
       `INSERT INTO events (id, type, source, event_time, data, request_hash, answer, created_at)
        VALUES ($1, $2, $3, $4, $5, $6, '{}', $7) ON CONFLICT (id) DO NOTHING`,

@@ -17,8 +17,8 @@ export interface ClaimedDelivery {
   body: Buffer;
   fault: FaultKind | null;
   attempt: number;
-  /** In-flight bound of this delivery's webhook (its running emitter's, else the webhook's). */
-  cap: number;
+  /** In-flight bounds: the webhook's `max_in_flight`, and its emitter's `concurrency` if any. */
+  caps: { webhook: number; emitter: number | null };
 }
 
 /** One finished attempt and the decision on it, as the worker hands it to {@link recordCompletions}. */
@@ -41,34 +41,41 @@ export interface Completion {
 
 const CLAIM_SQL = `
 WITH inflight AS (
-  SELECT * FROM unnest($1::text[], $2::int[]) AS t(webhook_id, n)
+  SELECT * FROM unnest($1::text[], $2::int[]) AS t(k, n)
 ), candidates AS (
-  SELECT d.id, d.webhook_id, d.next_attempt_at
+  SELECT d.id, d.webhook_id, d.emitter_id, d.next_attempt_at
   FROM deliveries d
-  WHERE d.status = 'pending' AND d.next_attempt_at <= $3 AND NOT (d.webhook_id = ANY($4::text[]))
+  WHERE d.status = 'pending' AND d.next_attempt_at <= $3
+    AND NOT (d.webhook_id = ANY($4::text[]))
+    AND (d.emitter_id IS NULL OR NOT (d.emitter_id = ANY($5::text[])))
   ORDER BY d.next_attempt_at
-  LIMIT $5
+  LIMIT $6
   FOR UPDATE SKIP LOCKED
 ), ranked AS (
-  SELECT c.*, row_number() OVER (PARTITION BY c.webhook_id ORDER BY c.next_attempt_at, c.id) AS rn
+  SELECT c.*,
+         row_number() OVER (PARTITION BY c.webhook_id ORDER BY c.next_attempt_at, c.id) AS rn_w,
+         row_number() OVER (PARTITION BY c.emitter_id ORDER BY c.next_attempt_at, c.id) AS rn_e
   FROM candidates c
 ), capped AS (
-  SELECT r.id, r.next_attempt_at, r.rn, COALESCE(i.n, 0) AS busy,
-         COALESCE((SELECT e.concurrency FROM emitters e WHERE e.webhook_id = r.webhook_id AND e.status = 'running'),
-                  w.max_in_flight) AS cap
+  SELECT r.id, r.next_attempt_at, w.max_in_flight AS webhook_cap, e.concurrency AS emitter_cap
   FROM ranked r
   JOIN webhooks w ON w.id = r.webhook_id AND w.status = 'ACTIVE' AND w.deleted_at IS NULL
-  LEFT JOIN inflight i ON i.webhook_id = r.webhook_id
+  LEFT JOIN emitters e ON e.id = r.emitter_id
+  LEFT JOIN inflight iw ON iw.k = 'w:' || r.webhook_id
+  LEFT JOIN inflight ie ON ie.k = 'e:' || r.emitter_id
+  WHERE r.rn_w <= w.max_in_flight - COALESCE(iw.n, 0)
+    AND (r.emitter_id IS NULL OR r.rn_e <= e.concurrency - COALESCE(ie.n, 0))
 ), chosen AS (
-  SELECT id, cap FROM capped WHERE rn <= cap - busy ORDER BY next_attempt_at LIMIT $6
+  SELECT id, webhook_cap, emitter_cap FROM capped ORDER BY next_attempt_at LIMIT $7
 ), claimed AS (
   UPDATE deliveries d
-  SET next_attempt_at = $3::timestamptz + $7::int * interval '1 millisecond',
+  SET next_attempt_at = $3::timestamptz + $8::int * interval '1 millisecond',
       attempts = d.attempts + 1,
-      claim_token = $8
+      claim_token = $9
   FROM chosen
   WHERE d.id = chosen.id
-  RETURNING d.id, d.message_id, d.webhook_id, d.customer_id, d.emitter_id, d.body, d.fault, d.attempts, chosen.cap
+  RETURNING d.id, d.message_id, d.webhook_id, d.customer_id, d.emitter_id, d.body, d.fault, d.attempts,
+            chosen.webhook_cap, chosen.emitter_cap
 )
 SELECT c.*, w.url, w.headers,
        ARRAY(SELECT s.secret FROM webhook_secrets s
@@ -85,16 +92,23 @@ interface ClaimRow {
   body: Buffer;
   fault: FaultKind | null;
   attempts: number;
-  cap: number;
+  webhook_cap: number;
+  emitter_cap: number | null;
   url: string;
   headers: Record<string, string>;
   secrets: string[];
 }
 
+/** The keys in-flight attempts are counted under: one per webhook, one per emitter. */
+export const slotKeys = (d: { webhookId: string; emitterId: string | null }): string[] =>
+  d.emitterId === null ? [`w:${d.webhookId}`] : [`w:${d.webhookId}`, `e:${d.emitterId}`];
+
 /**
  * Claims up to `limit` due deliveries (FOR UPDATE SKIP LOCKED, so several senders share the
- * outbox), at most `cap - busy` per webhook. A claim moves next_attempt_at out by the lease and
- * counts the attempt: if this process dies, the row is due again once the lease runs out.
+ * outbox), keeping each webhook within its `max_in_flight` and each emitter's deliveries within
+ * its `concurrency`, counting what is `busy` already (keys from {@link slotKeys}). A claim moves
+ * next_attempt_at out by the lease and counts the attempt: if this process dies, the row is due
+ * again once the lease runs out.
  */
 export async function claimDue(
   pool: Pool,
@@ -104,15 +118,18 @@ export async function claimDue(
     leaseMs: number;
     token: string;
     busy: ReadonlyMap<string, number>;
+    /** Keys at their cap: their rows are not even looked at. */
     saturated: readonly string[];
   },
 ): Promise<ClaimedDelivery[]> {
-  const busyIds = [...opts.busy.keys()];
+  const keys = [...opts.busy.keys()];
+  const ids = (prefix: string) => opts.saturated.filter((k) => k.startsWith(prefix)).map((k) => k.slice(2));
   const { rows } = await pool.query<ClaimRow>(CLAIM_SQL, [
-    busyIds,
-    busyIds.map((id) => opts.busy.get(id) ?? 0),
+    keys,
+    keys.map((k) => opts.busy.get(k) ?? 0),
     new Date(opts.now),
-    [...opts.saturated],
+    ids('w:'),
+    ids('e:'),
     opts.limit * 2,
     opts.limit,
     opts.leaseMs,
@@ -131,7 +148,7 @@ export async function claimDue(
     body: r.body,
     fault: r.fault,
     attempt: r.attempts,
-    cap: r.cap,
+    caps: { webhook: r.webhook_cap, emitter: r.emitter_cap },
   }));
 }
 

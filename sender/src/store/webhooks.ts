@@ -1,6 +1,5 @@
-import { generateSecret, newId, type Pool } from '@hookpipe/lib';
+import { generateSecret, newId, type Pool, withTransaction } from '@hookpipe/lib';
 import type { SecretBox } from '../secrets.js';
-import { inTransaction } from './enqueue.js';
 
 export interface WebhookRow {
   id: string;
@@ -73,7 +72,7 @@ export async function createWebhook(
   const secret = generateSecret(32);
   const now = new Date(opts.now);
   try {
-    return await inTransaction(pool, async (client) => {
+    return await withTransaction(pool, async (client) => {
       const { rows } = await client.query<Row>(
         `INSERT INTO webhooks (id, customer_id, url, description, event_types, headers, max_in_flight, created_at,
                                updated_at)
@@ -147,7 +146,7 @@ export async function updateWebhook(
 ): Promise<{ ok: true; webhook: WebhookRow } | { ok: false; reason: 'not_found' | 'conflict' }> {
   const at = new Date(now);
   try {
-    return await inTransaction(pool, async (client) => {
+    return await withTransaction(pool, async (client) => {
       const { rows } = await client.query<Row>(
         `SELECT ${COLUMNS} FROM webhooks WHERE id = $1 AND deleted_at IS NULL FOR UPDATE`,
         [id],
@@ -206,7 +205,7 @@ export async function updateWebhook(
 /** Deletes a webhook (kept as history) and cancels what it had not delivered yet. */
 export async function deleteWebhook(pool: Pool, id: string, now: number): Promise<boolean> {
   const at = new Date(now);
-  return inTransaction(pool, async (client) => {
+  return withTransaction(pool, async (client) => {
     const res = await client.query(
       `UPDATE webhooks SET deleted_at = $2, updated_at = $2 WHERE id = $1 AND deleted_at IS NULL`,
       [id, at],
@@ -233,7 +232,7 @@ export async function rotateSecret(
   const at = new Date(opts.now);
   const until = new Date(opts.now + opts.graceS * 1000);
   const secret = generateSecret(32);
-  return inTransaction(pool, async (client) => {
+  return withTransaction(pool, async (client) => {
     const found = await client.query(
       `SELECT 1 FROM webhooks WHERE id = $1 AND deleted_at IS NULL FOR UPDATE`,
       [id],
