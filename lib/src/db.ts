@@ -63,6 +63,41 @@ export function isTransientDbError(err: unknown): boolean {
   );
 }
 
+/**
+ * Runs `fn` between BEGIN and COMMIT on one pooled client (ROLLBACK when it throws). pg reports
+ * a connection that drops while a client is checked out as an `error` event on the client, which
+ * would crash the process unhandled: it is caught here, and a client that failed that way (or
+ * with any outage error) is destroyed instead of going back to the pool.
+ */
+export async function withTransaction<T>(
+  pool: pg.Pool,
+  fn: (client: pg.PoolClient) => Promise<T>,
+): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  const onError = (err: Error) => {
+    broken = err;
+  };
+  client.on('error', onError);
+  try {
+    await client.query('BEGIN');
+    const result = await fn(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    if (isTransientDbError(err)) broken ??= err as Error;
+    if (!broken) {
+      await client.query('ROLLBACK').catch((e: unknown) => {
+        broken = e instanceof Error ? e : new Error(String(e));
+      });
+    }
+    throw err;
+  } finally {
+    client.off('error', onError);
+    client.release(broken);
+  }
+}
+
 /** Polls `SELECT 1` until it answers or the deadline passes. */
 export async function waitForDatabase(connectionString: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -1,4 +1,4 @@
-import type { Pool } from '@hookpipe/lib';
+import { type Pool, withTransaction } from '@hookpipe/lib';
 import { encodeCursor, type DeadLetterCursor } from '../api/cursor.js';
 import type { StringHeaders } from '../pipeline/headers.js';
 
@@ -157,10 +157,7 @@ export function makeDeadLettersStore(pool: Pool) {
       replayed: ReplaySource[];
       skipped: { id: number; reason: 'not_found' | 'already_replayed' }[];
     }> {
-      const client = await pool.connect();
-      let broken: Error | undefined;
-      try {
-        await client.query('BEGIN');
+      return withTransaction(pool, async (client) => {
         const res = await client.query<{
           id: string;
           webhook_id: string;
@@ -170,7 +167,7 @@ export function makeDeadLettersStore(pool: Pool) {
           replayed_at: Date | null;
         }>(
           `SELECT id, webhook_id, raw_body, record_key, headers, replayed_at FROM dead_letters
-            WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE`,
+          WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE`,
           [ids],
         );
         const found = new Map(
@@ -201,14 +198,8 @@ export function makeDeadLettersStore(pool: Pool) {
             [replayed.map((r) => r.id), replayedAt],
           );
         }
-        await client.query('COMMIT');
         return { replayed: replayed.map((r) => ({ ...r, replayedAt })), skipped };
-      } catch (err) {
-        await client.query('ROLLBACK').catch((e: unknown) => (broken = e as Error));
-        throw err;
-      } finally {
-        client.release(broken);
-      }
+      });
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { Pool } from '@hookpipe/lib';
+import { type Pool, withTransaction } from '@hookpipe/lib';
 import type { StringHeaders } from '../pipeline/headers.js';
 import type { WebhookEvent } from '../pipeline/types.js';
 
@@ -112,16 +112,13 @@ export function makePipelineStore(pool: Pool) {
       deadLetters: readonly DeadLetterRow[],
     ): Promise<void> {
       if (failures.length === 0 && deadLetters.length === 0) return;
-      const client = await pool.connect();
-      let broken: Error | undefined;
-      try {
-        await client.query('BEGIN');
+      return withTransaction(pool, async (client) => {
         for (const f of failures) {
           await client.query(
             `INSERT INTO event_failures (webhook_id, retry_count, error_class, error_message, outcome, not_before,
-                                         kafka_topic, kafka_partition, kafka_offset, failed_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-             ON CONFLICT (kafka_topic, kafka_partition, kafka_offset) DO NOTHING`,
+                                       kafka_topic, kafka_partition, kafka_offset, failed_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+           ON CONFLICT (kafka_topic, kafka_partition, kafka_offset) DO NOTHING`,
             [
               f.webhookId,
               f.retryCount,
@@ -139,11 +136,11 @@ export function makePipelineStore(pool: Pool) {
         for (const d of deadLetters) {
           await client.query(
             `INSERT INTO dead_letters (webhook_id, customer_id, event_type, retry_count, reason, error_class, payload,
-                                       raw_body, headers, original_topic, original_partition, original_offset,
-                                       first_failed_at, failed_at, record_key)
-             VALUES ($1, $2, $3, $4, $5, $6, hookpipe_try_jsonb($7), $7, $8, $9, $10, $11,
-                     $12, $13, $14)
-             ON CONFLICT (webhook_id) WHERE replayed_at IS NULL DO NOTHING`,
+                                     raw_body, headers, original_topic, original_partition, original_offset,
+                                     first_failed_at, failed_at, record_key)
+           VALUES ($1, $2, $3, $4, $5, $6, hookpipe_try_jsonb($7), $7, $8, $9, $10, $11,
+                   $12, $13, $14)
+           ON CONFLICT (webhook_id) WHERE replayed_at IS NULL DO NOTHING`,
             [
               d.webhookId,
               d.customerId,
@@ -162,14 +159,7 @@ export function makePipelineStore(pool: Pool) {
             ],
           );
         }
-        await client.query('COMMIT');
-      } catch (err) {
-        // A client whose ROLLBACK fails is unusable: hand it back as broken so the pool drops it.
-        await client.query('ROLLBACK').catch((e: unknown) => (broken = e as Error));
-        throw err;
-      } finally {
-        client.release(broken);
-      }
+      });
     },
   };
 }
