@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Decision } from '../delivery/decide.js';
-import { webhookHealth, type Completion } from './outbox.js';
+import { webhookHealth } from './completions.js';
+import type { Completion } from './outbox.js';
 
 const done = (
   webhookId: string,

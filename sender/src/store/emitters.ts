@@ -1,5 +1,4 @@
-import type { Pool } from '@hookpipe/lib';
-import { withTransaction } from '@hookpipe/lib';
+import { type Pool, withTransaction } from '@hookpipe/lib';
 import type { FaultKind } from '../delivery/attempt.js';
 import { insertDeliveries, type NewDelivery } from './enqueue.js';
 
