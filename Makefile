@@ -62,3 +62,30 @@ test: build ## everything: typecheck, lint, format, unit, integration and e2e te
 .PHONY: clean
 clean: down ## stop the stack and remove build output and stack state (keeps the Kafka jar cache)
 	rm -rf .stack .stack-test */dist
+
+# ---- containers: docker compose and Testcontainers (docs/compose.md) -----------------------------
+CONTAINER_ENGINE ?= ../shared/tools/container-engine
+COMPOSE ?= $(shell docker compose version >/dev/null 2>&1 && echo 'docker compose' || echo 'docker-compose --compatibility')
+# The integration suites that run with TEST_ENV=containers: happy path, retries and DLQ, the ingress,
+# and the outages that stop and start the Kafka and PostgreSQL containers.
+CONTAINERS_SUITES := test/stack test/sender/seed-flow test/consumer/retry-dlq test/handler/ingress \
+	test/handler/kafka-outage test/consumer/postgres-outage
+
+.PHONY: images
+images: ## container engine up; stand-ins for the official images (once) and hookpipe's image
+	CONTAINER_ENGINE=$(CONTAINER_ENGINE) .ci/images/build.sh
+
+.PHONY: test-containers
+test-containers: build images ## compose topology e2e, then the e2e suites with TEST_ENV=containers
+	CONTAINER_ENGINE=$(CONTAINER_ENGINE) test/containers/compose-e2e.sh
+	set -a; . .ci/images/images.env; set +a; eval "$$($(CONTAINER_ENGINE) env)"; \
+	TEST_ENV=containers npx vitest run --project integration $(CONTAINERS_SUITES)
+
+.PHONY: compose-up
+compose-up: ## docker compose up -d --build of the whole topology (creates .env from .env.example)
+	@[ -f .env ] || { cp .env.example .env; echo "created .env from .env.example (demo secrets: change them)"; }
+	$(COMPOSE) up -d --build
+
+.PHONY: compose-down
+compose-down: ## stop the compose topology and delete its volumes
+	$(COMPOSE) --profile demo down -v --remove-orphans

@@ -97,6 +97,7 @@ wait_healthy() {
 }
 wait_healthy
 phase "every healthcheck is green"
+compose exec -T nginx nginx -t
 
 sender=http://127.0.0.1:$SENDER_PUBLISHED_PORT
 ingress=http://127.0.0.1:$INGRESS_PUBLISHED_PORT
