@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { delay, type Logger, type Pool } from '@hookpipe/lib';
+import { delay, isTransientDbError, type Logger, type Pool } from '@hookpipe/lib';
 import type { SenderMetrics } from '../metrics.js';
 import { recordCompletions } from '../store/completions.js';
 import { claimDue, slotKeys, tidyOutbox, type ClaimedDelivery, type Completion } from '../store/outbox.js';
@@ -147,7 +147,11 @@ export function createDeliveryWorker(
           }
         } catch (err) {
           failures += 1;
-          logger.error({ err, buffered: buffer.length }, 'recording delivery attempts failed; will retry');
+          // An outage is expected now and then (warn); anything else is a bug (error).
+          logger[isTransientDbError(err) ? 'warn' : 'error'](
+            { err, buffered: buffer.length },
+            'recording delivery attempts failed; will retry',
+          );
           if (stopping && failures >= 5) {
             logger.error(
               { lost: buffer.length },
@@ -204,7 +208,7 @@ export function createDeliveryWorker(
           if (rows.length === limit) continue;
         } catch (err) {
           failures += 1;
-          logger.error({ err }, 'claiming deliveries failed');
+          logger[isTransientDbError(err) ? 'warn' : 'error']({ err }, 'claiming deliveries failed');
           await delay(Math.min(10_000, 200 * 2 ** failures), stopController.signal);
           continue;
         }
