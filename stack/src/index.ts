@@ -13,3 +13,11 @@ export {
 export { renderTemplate, readEnvFile } from './nginx.js';
 export { resolvePorts, type StackPorts } from './ports.js';
 export { waitUntil } from './proc.js';
+export {
+  formatReport,
+  reconcile,
+  reconcileOk,
+  reconcileWhenSettled,
+  type ReconcileReport,
+  type ReconcileScope,
+} from './reconcile.js';
