@@ -69,6 +69,7 @@ export function openContext(options: {
     receiverSecret: env.RECEIVER_SECRET ?? prior?.receiverSecret ?? generateSecret(32),
     pgPassword: prior?.pgPassword ?? randomBytes(18).toString('base64url'),
     ...(prior?.kafkaClusterId ? { kafkaClusterId: prior.kafkaClusterId } : {}),
+    ...(prior?.externalDatabase ? { externalDatabase: prior.externalDatabase } : {}),
     ...(prior?.pgDataDir ? { pgDataDir: prior.pgDataDir } : {}),
     // Parts still running keep the ports they were started with.
     ports: prior && Object.keys(prior.pids).length > 0 ? prior.ports : ports,
