@@ -89,3 +89,18 @@ compose-up: ## docker compose up -d --build of the whole topology (creates .env 
 .PHONY: compose-down
 compose-down: ## stop the compose topology and delete its volumes
 	$(COMPOSE) --profile demo down -v --remove-orphans
+
+# ---- benchmarks (docs/benchmarks.md) -------------------------------------------------------------
+# Their own stack (.stack-bench, ports +500), brought up and down by bench/run.ts.
+BENCH := node --import tsx bench/run.ts
+
+.PHONY: bench
+bench: build ## benchmarks, each against a same-run baseline (~10 min): bench/results, docs/benchmarks.md
+	$(BENCH)
+
+.PHONY: bench-smoke
+bench-smoke: build ## every benchmark for a few seconds (results in .stack-bench/smoke, docs untouched)
+	BENCH_RESULTS_DIR=.stack-bench/smoke BENCH_DOCS=off \
+	BENCH_INGEST_CONCURRENCY=4,32 BENCH_INGEST_STEP_S=2 BENCH_INGEST_WARMUP_S=1 BENCH_INGEST_RATE_S=2 \
+	BENCH_CONSUME_EVENTS=5000 BENCH_E2E_STEPS=200 BENCH_E2E_STEP_S=4 BENCH_E2E_RATE=200 BENCH_E2E_SECONDS=4 \
+	BENCH_E2E_PROFILE=off $(BENCH)

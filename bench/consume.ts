@@ -3,14 +3,14 @@
  * events in the handler's format, drains it with the real consumer pipeline (the same kafkajs
  * group loop, batch processing and multi-row inserts as the service) into the receiver
  * database, and prints persisted events/s next to the raw multi-row insert rate of the same rows
- * into the same table, measured in the same run, and their ratio. Writes bench/results/consume.json.
+ * into the same table, measured in the same run, and their ratio. Writes bench/results/consume.json
+ * (or into BENCH_RESULTS_DIR).
  *
  *   npx tsx bench/consume.ts [--events 200000]
  *
  * Needs a running stack: KAFKA_BROKERS and DATABASE_URL, else $STACK_DIR/stack.env (default
  * .stack). Everything it creates (topic, group, rows) is removed at the end.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import pg from 'pg';
@@ -24,6 +24,7 @@ import { processBatch } from '../consumer/src/pipeline/process-batch.js';
 import { createPublisher, createRetryProducer } from '../consumer/src/pipeline/publisher.js';
 import type { SourceRecord } from '../consumer/src/pipeline/types.js';
 import { makePipelineStore, type EventRow } from '../consumer/src/store/pipeline-store.js';
+import { writeResult } from './lib/results.js';
 
 function settings() {
   const args = process.argv.slice(2);
@@ -244,10 +245,7 @@ async function main(): Promise<void> {
     console.log(`  raw multi-row insert  ${result.raw_insert.rows_per_s.toString().padStart(8)} rows/s`);
     console.log(`  consumer (persisted)  ${result.consumer.events_per_s.toString().padStart(8)} events/s`);
     console.log(`  ratio consumer/raw    ${result.ratio_consumer_to_raw.toFixed(3).padStart(8)}`);
-    const out = path.join(REPO_ROOT, 'bench', 'results', 'consume.json');
-    mkdirSync(path.dirname(out), { recursive: true });
-    writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
-    console.log(`  wrote ${path.relative(process.cwd(), out)}`);
+    console.log(`  wrote ${writeResult('consume.json', result)}`);
   } finally {
     await pool.query(`DELETE FROM events WHERE customer_id = ANY($1)`, [customers]).catch(() => undefined);
     await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);

@@ -1,0 +1,210 @@
+/**
+ * Scenario 3, end to end (not a test). The sender's own emitters, started through its API on
+ * several webhooks of several customers, deliver at a fixed total rate through nginx → handlers →
+ * Kafka → consumer → PostgreSQL. Latency per event: the delivery's `created_at` in the sender's
+ * outbox (the emitter's send) to the receiver's `events.persisted_at`, in an HDR histogram.
+ * Reconciled at the end (0 missing, 0 duplicated).
+ *
+ * Baseline in the same run: the same emitters delivering through the same nginx template to 3
+ * bare 202 servers (bench/bare-server.ts): the sender alone, with a receiver that costs nothing.
+ *
+ * Plan: rate steps (BENCH_E2E_STEPS, 15 s each) for the baseline and the pipeline, interleaved, to
+ * find each ceiling; then the main run at BENCH_E2E_RATE (2000/s) for BENCH_E2E_SECONDS (60),
+ * with the services under `node --cpu-prof` (BENCH_E2E_PROFILE=off to skip).
+ *
+ *   npx tsx bench/e2e.ts          (needs the bench stack up: see bench/run.ts)
+ */
+import path from 'node:path';
+import { livePid, type PartName } from '@hookpipe/stack';
+import { startCpuMeter } from './lib/cpu.js';
+import { measureRun, waitSettled, type RunMeasure } from './lib/e2e-measure.js';
+import { machineInfo } from './lib/machine.js';
+import { formatProfile, summariseProfile, type ProfileSummary } from './lib/profile.js';
+import { installSecrets } from './lib/receiver.js';
+import { envList, envNumber, ratio, resultsDir, writeResult } from './lib/results.js';
+import { senderApi } from './lib/sender.js';
+import {
+  HANDLER_BENCH_ENV,
+  handlerParts,
+  openBenchContext,
+  restartParts,
+  restartProfiled,
+  stackFile,
+  startBaseline,
+} from './lib/stack.js';
+
+const settings = {
+  webhooks: envNumber('BENCH_E2E_WEBHOOKS', 8),
+  steps: envList('BENCH_E2E_STEPS', [1000, 2000, 3000, 4000]),
+  stepSeconds: envNumber('BENCH_E2E_STEP_S', 15),
+  rate: envNumber('BENCH_E2E_RATE', 2000),
+  seconds: envNumber('BENCH_E2E_SECONDS', 60),
+  concurrency: envNumber('BENCH_E2E_CONCURRENCY', 32),
+  profile: process.env.BENCH_E2E_PROFILE !== 'off',
+  goal: { rate: 2000, p99_ms: 500 },
+};
+
+type Target = 'pipeline' | 'baseline';
+
+async function main(): Promise<void> {
+  const ctx = openBenchContext(true);
+  const env = stackFile(ctx);
+  if (!livePid(ctx, 'nginx') || !env.SENDER_URL) throw new Error('the bench stack is not up (bench/run.ts)');
+  const urls = { databaseUrl: env.DATABASE_URL!, senderDatabaseUrl: env.SENDER_DATABASE_URL! };
+  const machine = await machineInfo(ctx, urls.databaseUrl);
+  const api = senderApi(env.SENDER_URL, env.SENDER_API_KEY!);
+  const runId = Date.now().toString(36);
+  const baseline = await startBaseline(ctx);
+  const pids = (parts: PartName[]) => parts.map((p) => livePid(ctx, p)).filter((p): p is number => !!p);
+  const cpuGroups = (target: Target): Record<string, number[]> => ({
+    sender: pids(['sender']),
+    postgres: pids(['postgres']),
+    ...(target === 'pipeline'
+      ? {
+          nginx: pids(['nginx']),
+          handlers: pids(handlerParts(ctx)),
+          kafka: pids(['kafka']),
+          consumer: pids(['consumer']),
+        }
+      : { nginx: [baseline.nginxPid], servers: baseline.serverPids }),
+  });
+
+  try {
+    // Several customers, one webhook each, per target; the receiver holds the pipeline's secrets.
+    const hooks: Record<Target, { customerId: string; webhookId: string }[]> = { pipeline: [], baseline: [] };
+    for (const target of ['pipeline', 'baseline'] as const) {
+      const url = `${target === 'pipeline' ? env.INGRESS_URL : baseline.origin}/webhook`;
+      for (let i = 0; i < settings.webhooks; i++) {
+        const customerId = `bench-${runId}-${target === 'pipeline' ? 'p' : 'b'}${i}`;
+        const { webhookId, secret } = await api.register(customerId, url);
+        if (target === 'pipeline')
+          await installSecrets(env.CONSUMER_URL!, env.RECEIVER_API_KEY!, [{ id: customerId, secret }]);
+        hooks[target].push({ customerId, webhookId });
+      }
+    }
+    const pipelineCustomers = hooks.pipeline.map((h) => h.customerId);
+    // Handlers reload their keyring within about a second of a change.
+    await new Promise((r) => setTimeout(r, 2500));
+
+    const run = async (target: Target, rate: number, seconds: number, label: string): Promise<RunMeasure> => {
+      const cpu = startCpuMeter(cpuGroups(target));
+      const perHook = rate / hooks[target].length;
+      const emitters = await Promise.all(
+        hooks[target].map(async (h) => ({
+          ...h,
+          emitterId: await api.startEmitter(h.customerId, h.webhookId, {
+            rate: perHook,
+            duration: seconds,
+            concurrency: settings.concurrency,
+          }),
+        })),
+      );
+      await new Promise((r) => setTimeout(r, seconds * 1000));
+      const cores = cpu.stop();
+      const settled = await waitSettled({
+        api,
+        urls,
+        emitters,
+        reconcileCustomers: target === 'pipeline' ? pipelineCustomers : undefined,
+        timeoutMs: 180_000,
+      });
+      const m = await measureRun({
+        urls,
+        target,
+        label,
+        rate,
+        seconds,
+        emitters,
+        settled,
+        cpu: cores,
+        goalP99Ms: settings.goal.p99_ms,
+      });
+      const l = target === 'pipeline' ? m.latency.created_to_persisted : m.latency.created_to_2xx;
+      console.log(
+        `  ${label.padEnd(22)} sent ${String(m.sent).padStart(7)} (${m.offered_rps}/s)  ${target === 'pipeline' ? 'persisted' : 'delivered'} ${m.achieved_rps}/s  p50 ${l.p50_ms.toFixed(1).padStart(7)}  p99 ${l.p99_ms.toFixed(1).padStart(7)}  p99.9 ${l.p999_ms.toFixed(1).padStart(7)} ms  ${m.sustained ? 'sustained' : 'NOT sustained'}${m.reconcile ? `  reconcile missing ${m.reconcile.missing} duplicated ${m.reconcile.duplicated}` : ''}`,
+      );
+      return m;
+    };
+
+    console.log(
+      `e2e: ${settings.webhooks} webhooks per target, rate steps ${settings.steps.join('/')}/s × ${settings.stepSeconds} s, then ${settings.rate}/s × ${settings.seconds} s`,
+    );
+    const steps: { rate: number; baseline?: RunMeasure; pipeline?: RunMeasure }[] = [];
+    const stillGoing: Record<Target, boolean> = { baseline: true, pipeline: true };
+    for (const rate of settings.steps) {
+      const step: (typeof steps)[number] = { rate };
+      for (const target of ['baseline', 'pipeline'] as const) {
+        if (!stillGoing[target]) continue;
+        const m = await run(target, rate, settings.stepSeconds, `${target} ${rate}/s`);
+        step[target] = m;
+        if (!m.sustained) stillGoing[target] = false;
+      }
+      steps.push(step);
+      if (!stillGoing.baseline && !stillGoing.pipeline) break;
+    }
+    const ceiling = (t: Target) =>
+      steps.filter((s) => s[t]?.sustained).reduce((a, s) => Math.max(a, s[t]!.achieved_rps), 0);
+
+    // The main run, profiled.
+    const profileDir = path.join(resultsDir(), 'profiles');
+    const serviceParts: PartName[] = ['sender', ...handlerParts(ctx), 'consumer'];
+    if (settings.profile) {
+      await restartProfiled(ctx, ['sender'], ctx.state.overrides.sender ?? {}, profileDir);
+      await restartProfiled(ctx, handlerParts(ctx), HANDLER_BENCH_ENV, profileDir);
+      await restartProfiled(ctx, ['consumer'], ctx.state.overrides.consumer ?? {}, profileDir);
+    }
+    const main = await run(
+      'pipeline',
+      settings.rate,
+      settings.seconds,
+      `main ${settings.rate}/s × ${settings.seconds}s`,
+    );
+    let profiles: Record<string, ProfileSummary> = {};
+    if (settings.profile) {
+      await restartParts(ctx, ['sender'], ctx.state.overrides.sender ?? {});
+      await restartParts(ctx, handlerParts(ctx), HANDLER_BENCH_ENV);
+      await restartParts(ctx, ['consumer'], ctx.state.overrides.consumer ?? {});
+      profiles = Object.fromEntries(
+        serviceParts
+          .filter((p) => p === 'sender' || p === 'consumer' || p === 'handler-1')
+          .map((p) => [p, summariseProfile(path.join(profileDir, `${p}.cpuprofile`))]),
+      );
+      console.log(`  CPU profiles of the main run (${path.relative(process.cwd(), profileDir)}):`);
+      for (const [p, s] of Object.entries(profiles)) console.log(formatProfile(p, s, 8).join('\n'));
+    }
+
+    const result = {
+      date: new Date().toISOString(),
+      machine,
+      settings: { ...settings, handler_env: HANDLER_BENCH_ENV },
+      latency_definition:
+        'created_to_persisted: the delivery row created_at in the sender outbox (the emitter enqueued the event) to events.persisted_at at the receiver; started_to_persisted: the delivered attempt started_at to persisted_at; created_to_2xx: created_at to the end of the 2xx attempt (started_at + duration_ms)',
+      steps,
+      ceiling: {
+        pipeline_rps: ceiling('pipeline'),
+        baseline_rps: ceiling('baseline'),
+        ratio: ratio(ceiling('pipeline'), ceiling('baseline')),
+      },
+      main,
+      goal: {
+        ...settings.goal,
+        met: main.sustained && main.offered_rps >= settings.goal.rate * 0.95,
+      },
+      profiles,
+    };
+    console.log(
+      `  ceiling (highest sustained step): pipeline ${result.ceiling.pipeline_rps}/s, baseline (sender → bare 202) ${result.ceiling.baseline_rps}/s, ratio ${result.ceiling.ratio.toFixed(2)}`,
+    );
+    console.log(
+      `  goal ${settings.goal.rate}/s with p99 < ${settings.goal.p99_ms} ms: ${result.goal.met ? 'met' : 'NOT met'}`,
+    );
+    console.log(`  wrote ${writeResult('e2e.json', result)}`);
+  } finally {
+    await baseline.stop();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,74 @@
+import { generateSecret, signatureHeaders } from '@hookpipe/lib';
+import type { BenchRequest } from './load.js';
+
+export interface BenchCustomer {
+  id: string;
+  secret: string;
+}
+
+/** `n` customers of one run, each with a fresh secret. */
+export const makeCustomers = (runId: string, n: number): BenchCustomer[] =>
+  Array.from({ length: n }, (_, i) => ({ id: `bench-${runId}-c${i}`, secret: generateSecret(32) }));
+
+const TYPES = ['order.created', 'order.paid', 'payment.succeeded', 'invoice.paid', 'user.updated'];
+
+/** A body in the contract's shape, about the size of the sender's catalog events (~350 bytes). */
+function body(runId: string, i: number, now: Date): Buffer {
+  return Buffer.from(
+    JSON.stringify({
+      type: TYPES[i % TYPES.length],
+      timestamp: now.toISOString(),
+      data: {
+        id: `ord_${runId}_${i}`,
+        customer: { id: `cus_${i % 977}`, email: `buyer${i % 977}@example.com` },
+        amount: 1000 + ((i * 37) % 90_000),
+        currency: 'EUR',
+        lines: [{ sku: `sku-${i % 97}`, quantity: 1 + (i % 4), unit_amount: 2599 }],
+        metadata: { channel: 'web', bench: true },
+      },
+    }),
+  );
+}
+
+/**
+ * Distinct, correctly signed webhooks spread round-robin over the customers. `presign(n)` signs
+ * the next `n` ahead (timestamps are now, so use them within the ±300 s tolerance); `next()`
+ * hands them out and signs on the spot only when the pre-signed ones run out (counted).
+ */
+export function createSignedSource(runId: string, customers: BenchCustomer[]) {
+  let seq = 0;
+  let ready: BenchRequest[] = [];
+  let at = 0;
+  let signedOnTheFly = 0;
+  const make = (): BenchRequest => {
+    const i = seq++;
+    const customer = customers[i % customers.length]!;
+    const now = new Date();
+    const payload = body(runId, i, now);
+    const id = `msg_bench_${runId}_${i}`;
+    return {
+      body: payload,
+      headers: {
+        'content-type': 'application/json',
+        ...signatureHeaders({
+          id,
+          timestamp: Math.floor(now.getTime() / 1000),
+          body: payload,
+          secrets: customer.secret,
+        }),
+      },
+    };
+  };
+  return {
+    presign(n: number) {
+      ready = Array.from({ length: n }, make);
+      at = 0;
+    },
+    next: (): BenchRequest => {
+      if (at < ready.length) return ready[at++]!;
+      signedOnTheFly += 1;
+      return make();
+    },
+    stats: () => ({ made: seq, signedOnTheFly }),
+  };
+}

@@ -1,0 +1,160 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import {
+  openContext,
+  stackEnv,
+  startPart,
+  stopPart,
+  type PartName,
+  type StackContext,
+} from '@hookpipe/stack';
+import { assertPortFree, portOpen } from '../../stack/src/ports.js';
+import { spawnDetached, stopProcess, waitUntil } from '../../stack/src/proc.js';
+import { commonServiceEnv, serviceSpecs, waitForService } from '../../stack/src/services.js';
+import { isAlive } from '../../stack/src/proc.js';
+import { startNginx } from '../../stack/src/nginx.js';
+
+/**
+ * The bench's own stack: `.stack-bench`, ports shifted by 500, so it never meets a developer's
+ * stack or the test stack. Overridable like any stack (STACK_DIR, STACK_PORT_OFFSET).
+ */
+export function benchEnv(): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    STACK_DIR: process.env.STACK_DIR ?? '.stack-bench',
+    STACK_PORT_OFFSET: process.env.STACK_PORT_OFFSET ?? '500',
+    // The edge limits are policy, not capacity: raised so the bench measures what the tier can
+    // take. limit_req still runs on every request (same work, it just never refuses).
+    HOOKPIPE_RATE_PER_IP: process.env.HOOKPIPE_RATE_PER_IP ?? '1000000r/s',
+    HOOKPIPE_BURST_PER_IP: process.env.HOOKPIPE_BURST_PER_IP ?? '1000000',
+    HOOKPIPE_RATE_TOTAL: process.env.HOOKPIPE_RATE_TOTAL ?? '1000000r/s',
+    HOOKPIPE_BURST_TOTAL: process.env.HOOKPIPE_BURST_TOTAL ?? '1000000',
+    // Production's default (the local stack turns it on for demos).
+    CONSUMER_FAILURE_INJECTION: 'off',
+  };
+}
+
+/**
+ * Env overrides every bench handler starts with: the per-customer token bucket (a policy) is
+ * raised out of the way, so it is not what the bench measures.
+ */
+export const HANDLER_BENCH_ENV: Record<string, string> = {
+  HANDLER_CUSTOMER_RATE: process.env.BENCH_HANDLER_CUSTOMER_RATE ?? '1000000',
+  HANDLER_CUSTOMER_BURST: process.env.BENCH_HANDLER_CUSTOMER_RATE ?? '1000000',
+};
+
+export function openBenchContext(quiet = false): StackContext {
+  return openContext({ env: benchEnv(), ...(quiet ? { log: () => undefined } : {}) });
+}
+
+export const handlerParts = (ctx: StackContext): PartName[] =>
+  ctx.state.ports.handlers.map((_, i) => `handler-${i + 1}` as const);
+
+/** The bench stack's stack.env values (URLs, keys), from its state. */
+export const stackFile = (ctx: StackContext): Partial<Record<string, string>> => stackEnv(ctx);
+
+/** Sets the overrides `up` starts each handler with. */
+export function setHandlerOverrides(ctx: StackContext, env: Record<string, string>): void {
+  for (const part of handlerParts(ctx)) ctx.state.overrides[part] = { ...env };
+  ctx.save();
+}
+
+/** Restarts service parts with the given env overrides (in parallel). */
+export async function restartParts(
+  ctx: StackContext,
+  parts: PartName[],
+  env: Record<string, string>,
+): Promise<void> {
+  await Promise.all(parts.map((p) => stopPart(ctx, p)));
+  await Promise.all(parts.map((p) => startPart(ctx, p, { env })));
+}
+
+/**
+ * Restarts service parts under `node --cpu-prof`, profiles written to `dir` when they exit
+ * (stopPart's SIGTERM → graceful shutdown → process.exit, which is when Node writes them). The
+ * launcher's startService drops NODE_OPTIONS on purpose, so the flag goes on the command line.
+ */
+export async function restartProfiled(
+  ctx: StackContext,
+  parts: PartName[],
+  env: Record<string, string>,
+  dir: string,
+): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  await Promise.all(parts.map((p) => stopPart(ctx, p)));
+  await Promise.all(
+    parts.map(async (part) => {
+      const spec = serviceSpecs(ctx).find((s) => s.part === part);
+      if (!spec) throw new Error(`not a service part: ${part}`);
+      const childEnv = { ...process.env, ...ctx.env, ...commonServiceEnv(ctx), ...spec.env, ...env };
+      delete childEnv.NODE_OPTIONS;
+      const pid = spawnDetached({
+        command: process.execPath,
+        args: [
+          '--cpu-prof',
+          `--cpu-prof-dir=${dir}`,
+          `--cpu-prof-name=${part}.cpuprofile`,
+          '--enable-source-maps',
+          path.join(ctx.root, spec.service, 'dist', 'index.js'),
+        ],
+        cwd: ctx.root,
+        env: childEnv,
+        logFile: path.join(ctx.logsDir, `${part}.log`),
+      });
+      ctx.state.pids[part] = pid;
+      ctx.state.overrides[part] = env;
+      ctx.save();
+      await waitForService(ctx, spec, pid, (p) => isAlive(p));
+    }),
+  );
+}
+
+/**
+ * The ingest baseline: 3 bare Node servers answering 202 (bench/bare-server.ts) behind a second
+ * nginx rendered from the same template and the same outer config as the stack's, on the
+ * ports just below the stack's ingress (ingress-11 for nginx, ingress-10.. for the servers).
+ */
+export interface Baseline {
+  origin: string;
+  nginxPid: number;
+  serverPids: number[];
+  stop(): Promise<void>;
+}
+
+export async function startBaseline(ctx: StackContext): Promise<Baseline> {
+  const replicas = ctx.state.ports.handlers.length;
+  const nginxPort = ctx.state.ports.ingress - 11;
+  const ports = Array.from({ length: replicas }, (_, i) => nginxPort + 1 + i);
+  for (const p of [nginxPort, ...ports]) await assertPortFree(p, 'the ingest baseline', 'STACK_PORT_OFFSET');
+  const base = openContext({ env: ctx.env, dir: path.join(ctx.dir, 'baseline'), log: () => undefined });
+  base.state.ports = { ...base.state.ports, ingress: nginxPort, handlers: ports };
+  base.state.pids = {};
+  base.save();
+  const pids: number[] = [];
+  const stop = async () => {
+    await stopPart(base, 'nginx');
+    await Promise.all(pids.map((pid) => stopProcess(pid, { graceMs: 5000 })));
+  };
+  try {
+    for (const port of ports) {
+      pids.push(
+        spawnDetached({
+          command: process.execPath,
+          args: ['--import', 'tsx', path.join(ctx.root, 'bench', 'bare-server.ts'), String(port)],
+          cwd: ctx.root,
+          env: { ...process.env, NODE_OPTIONS: '' },
+          logFile: path.join(base.logsDir, `bare-${port}.log`),
+        }),
+      );
+    }
+    base.state.pids.nginx = await startNginx(base);
+    base.save();
+    for (const port of [nginxPort, ...ports]) {
+      await waitUntil(() => portOpen(port), { timeoutMs: 15_000, what: `baseline port ${port}` });
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { origin: `http://127.0.0.1:${nginxPort}`, nginxPid: base.state.pids.nginx, serverPids: pids, stop };
+}

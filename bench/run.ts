@@ -1,0 +1,87 @@
+/**
+ * `make bench`: brings the bench's own stack up (.stack-bench, ports +500), runs the three
+ * scenarios, each against its baseline in the same run, prints and writes the summary
+ * (bench/results/*.json, bench/results/summary.md, the generated section of docs/benchmarks.md)
+ * and brings the stack down. About 10 minutes with the defaults; every scenario has env knobs
+ * (see the head of each script). BENCH_SCENARIOS=ingest,consume,e2e picks scenarios;
+ * BENCH_KEEP_STACK=1 leaves the stack up; BENCH_DOCS=off leaves docs/benchmarks.md alone.
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { REPO_ROOT, down, stackEnv, up } from '@hookpipe/stack';
+import { resultsDir, writeResult } from './lib/results.js';
+import { HANDLER_BENCH_ENV, benchEnv, openBenchContext, setHandlerOverrides } from './lib/stack.js';
+import { summarise, updateDoc } from './lib/summary.js';
+
+const SCENARIOS: Record<string, string[]> = {
+  ingest: ['bench/ingest.ts'],
+  consume: ['bench/consume.ts', '--events', process.env.BENCH_CONSUME_EVENTS ?? '200000'],
+  e2e: ['bench/e2e.ts'],
+};
+
+function runScript(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+      cwd: REPO_ROOT,
+      env,
+      stdio: 'inherit',
+    });
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  });
+}
+
+async function main(): Promise<number> {
+  const started = Date.now();
+  const wanted = (process.env.BENCH_SCENARIOS ?? 'ingest,consume,e2e').split(',').map((s) => s.trim());
+  const unknown = wanted.filter((s) => !(s in SCENARIOS));
+  if (unknown.length)
+    throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${Object.keys(SCENARIOS).join(', ')}`);
+  const ctx = openBenchContext();
+  const failed: string[] = [];
+  try {
+    console.log(
+      `bench: bringing up the bench stack in ${path.relative(REPO_ROOT, ctx.dir)} (ports +${ctx.env.STACK_PORT_OFFSET})`,
+    );
+    setHandlerOverrides(ctx, HANDLER_BENCH_ENV);
+    await up(ctx);
+    const childEnv = { ...benchEnv(), ...stackEnv(ctx), NODE_OPTIONS: '' };
+    for (const name of wanted) {
+      const t = Date.now();
+      console.log(`\n== ${name} ==`);
+      const code = await runScript(SCENARIOS[name]!, childEnv);
+      console.log(
+        `== ${name}: ${code === 0 ? 'done' : `FAILED (exit ${code})`} in ${((Date.now() - t) / 1000).toFixed(0)} s ==`,
+      );
+      if (code !== 0) failed.push(name);
+    }
+  } finally {
+    if (process.env.BENCH_KEEP_STACK === '1')
+      console.log('\nbench: leaving the stack up (BENCH_KEEP_STACK=1)');
+    else {
+      console.log('\nbench: bringing the bench stack down');
+      // The scenarios restart parts from their own processes: read the pids they saved.
+      await down(openBenchContext());
+    }
+  }
+  const summary = summarise(resultsDir());
+  writeResult('summary.md', summary);
+  if (process.env.BENCH_DOCS !== 'off') {
+    const doc = path.join(REPO_ROOT, 'docs', 'benchmarks.md');
+    updateDoc(doc, summary);
+    console.log(`bench: updated ${path.relative(REPO_ROOT, doc)}`);
+  }
+  console.log(`\n${readFileSync(path.join(resultsDir(), 'summary.md'), 'utf8')}`);
+  console.log(
+    `bench: ${((Date.now() - started) / 60_000).toFixed(1)} min${failed.length ? `; FAILED: ${failed.join(', ')}` : ''}`,
+  );
+  return failed.length ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
