@@ -189,22 +189,29 @@ export function createDeliveryWorker(
         lastClaim = performance.now();
         const limit = Math.min(options.concurrency - running.size, options.claimBatch);
         try {
-          const saturated = [...busy].filter(([k, n]) => n >= (caps.get(k) ?? Infinity)).map(([k]) => k);
+          // The counts the claim is made with (attempts keep finishing while it runs).
+          const asked = new Map(busy);
+          const saturated = [...asked].filter(([k, n]) => n >= (caps.get(k) ?? Infinity)).map(([k]) => k);
           const rows = await claimDue(pool, {
             now: clock(),
             limit,
             leaseMs: options.leaseMs,
             token: randomUUID(),
-            busy,
+            busy: asked,
             saturated,
           });
           failures = 0;
-          for (const row of rows) dispatch(row);
-          // More is likely due when the claim was cut short by the batch size or by a webhook's
-          // cap: then every finished attempt wakes the loop (claims still at most one per gap).
+          const got = new Map<string, number>();
+          for (const row of rows) {
+            dispatch(row);
+            for (const k of slotKeys(row)) got.set(k, (got.get(k) ?? 0) + 1);
+          }
+          // More is likely due when the claim was cut short by the batch size or by a cap (it
+          // filled a webhook or emitter up to its cap): then every finished attempt wakes the
+          // loop, and claims still come at most one per gap.
           moreDue =
             rows.length === limit ||
-            rows.some((r) => slotKeys(r).some((k) => (busy.get(k) ?? 0) >= (caps.get(k) ?? 1)));
+            [...got].some(([k, n]) => (asked.get(k) ?? 0) + n >= (caps.get(k) ?? Infinity));
           if (rows.length === limit) continue;
         } catch (err) {
           failures += 1;
