@@ -27,10 +27,17 @@ export function startOptions(
     if (typeof share === 'number' && share > 0) faults[kind] = share;
   }
   const total = Object.values(faults).reduce((s, v) => s + v, 0);
+  const simulate = {
+    retry: body.simulate?.retry ?? query.simulate_retry ?? 0,
+    dead: body.simulate?.dead ?? query.simulate_dead ?? 0,
+  };
   const rate = body.rate ?? query.rate ?? settings.emitterRate;
   const concurrency = body.concurrency ?? query.concurrency ?? settings.emitterConcurrency;
   const problems: { path: string[]; message: string }[] = [];
   if (total > 1) problems.push({ path: ['faults'], message: 'fault shares add up to more than 1' });
+  if (simulate.retry + simulate.dead > 1) {
+    problems.push({ path: ['simulate'], message: 'simulate shares add up to more than 1' });
+  }
   if (rate > settings.emitterMaxRate) {
     problems.push({
       path: ['rate'],
@@ -55,6 +62,7 @@ export function startOptions(
     durationMs: body.duration ?? query.duration ?? null,
     eventTypes: body.event_types ?? query.event_types ?? [...EVENT_TYPES],
     faults,
+    simulate,
     concurrency,
   };
 }

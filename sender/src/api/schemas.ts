@@ -197,6 +197,11 @@ export const Duration = z
   })
   .openapi({ type: 'string', description: 'Seconds, or with a unit: 90s, 15m, 2h' });
 
+const Share = (description: string) => z.coerce.number().min(0).max(1).optional().openapi({ description });
+const SIMULATE_RETRY = 'Share of events whose data.simulate asks the consumer to fail them once or twice';
+const SIMULATE_DEAD =
+  'Share of events whose data.simulate asks the consumer to fail them always (they end in its DLQ)';
+
 const EmitterOptionFields = {
   rate: z.coerce.number().positive().optional().openapi({ description: 'Events per second' }),
   count: z.coerce.number().int().min(1).optional().openapi({ description: 'Stop after this many events' }),
@@ -214,6 +219,8 @@ export const EmitterQuery = z.strictObject({
     .pipe(z.array(EventType).min(1))
     .optional()
     .openapi({ type: 'string', description: 'Comma-separated' }),
+  simulate_retry: Share(SIMULATE_RETRY),
+  simulate_dead: Share(SIMULATE_DEAD),
   ...Object.fromEntries(
     FAULT_KINDS.map((k) => [
       `fault_${k}`,
@@ -232,6 +239,7 @@ export const EmitterBody = z
     ...EmitterOptionFields,
     event_types: z.array(EventType).min(1).max(50).optional(),
     faults: Faults.optional(),
+    simulate: z.strictObject({ retry: Share(SIMULATE_RETRY), dead: Share(SIMULATE_DEAD) }).optional(),
   })
   .openapi('EmitterOptions');
 
@@ -249,6 +257,7 @@ export const EmitterSchema = z
     duration_seconds: z.number().nullable(),
     event_types: z.array(z.string()),
     faults: z.record(z.string(), z.number()),
+    simulate: z.object({ retry: z.number(), dead: z.number() }),
     concurrency: z.number(),
     started_at: z.string(),
     ends_at: z.string().nullable(),

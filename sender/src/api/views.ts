@@ -50,6 +50,7 @@ export function emitterView(e: EmitterRow, counts: EmitterCounts | undefined): z
     duration_seconds: e.durationMs === null ? null : e.durationMs / 1000,
     event_types: e.eventTypes,
     faults: Object.fromEntries(Object.entries(e.faults).filter(([, v]) => typeof v === 'number')),
+    simulate: { retry: e.simulate.retry ?? 0, dead: e.simulate.dead ?? 0 },
     concurrency: e.concurrency,
     started_at: e.startedAt.toISOString(),
     ends_at: iso(e.endsAt),

@@ -7,6 +7,7 @@ import {
   malformedBody,
   oversizedBody,
   pickFault,
+  pickSimulate,
   tickMs,
 } from './events.js';
 
@@ -56,6 +57,47 @@ describe('pickFault', () => {
   });
 });
 
+describe('pickSimulate', () => {
+  it('maps a draw to always, once, twice or nothing by the shares', () => {
+    const shares = { dead: 0.1, retry: 0.2 };
+    expect(pickSimulate(shares, 0.05)).toEqual({ fail: 'always' });
+    expect(pickSimulate(shares, 0.15)).toEqual({ fail: 1 });
+    expect(pickSimulate(shares, 0.25)).toEqual({ fail: 2 });
+    expect(pickSimulate(shares, 0.35)).toBeNull();
+    expect(pickSimulate({}, 0)).toBeNull();
+  });
+
+  it('puts data.simulate on about the asked share of normal events, never on a fault', () => {
+    const source = createPayloadSource(7);
+    const events = Array.from({ length: 4000 }, () =>
+      emitterEvent({
+        eventTypes: ['order.created'],
+        oversizedBytes: 4096,
+        now: at,
+        webhookId: 'wh_x',
+        customerId: 'c',
+        emitterId: 'emt_x',
+        source,
+        faults: { bad_signature: 0.1 },
+        simulate: { retry: 0.1, dead: 0.05 },
+        delivered: null,
+      }),
+    );
+    const simulateOf = (e: (typeof events)[number]) =>
+      e.fault === 'bad_signature'
+        ? undefined
+        : (JSON.parse(e.body.toString()) as { data: { simulate?: unknown } }).data.simulate;
+    const normal = events.filter((e) => e.fault === null);
+    const always = normal.filter((e) => JSON.stringify(simulateOf(e)) === '{"fail":"always"}').length;
+    const retried = normal.filter((e) => /"fail":[12]/.test(JSON.stringify(simulateOf(e)) ?? '')).length;
+    expect(always / normal.length).toBeCloseTo(0.05, 1);
+    expect(retried / normal.length).toBeCloseTo(0.1, 1);
+    for (const e of events.filter((x) => x.fault !== null)) {
+      expect(e.body.toString()).not.toContain('simulate');
+    }
+  });
+});
+
 describe('emitterEvent', () => {
   const base = {
     eventTypes: ['order.created'],
@@ -64,6 +106,7 @@ describe('emitterEvent', () => {
     webhookId: 'wh_x',
     customerId: 'c',
     emitterId: 'emt_x',
+    simulate: {},
   };
 
   it('makes a normal event with a fresh msg_ id', () => {

@@ -1,7 +1,7 @@
 import { newId } from '@hookpipe/lib';
 import { FAULT_KINDS, type FaultKind } from '../delivery/attempt.js';
 import type { NewDelivery } from '../store/enqueue.js';
-import type { FaultShares } from '../store/emitters.js';
+import type { FaultShares, SimulateShares } from '../store/emitters.js';
 import type { Data, PayloadSource } from './catalog.js';
 
 /** The contract's body: `{ type, timestamp, data }`, as the exact bytes to sign and send. */
@@ -31,10 +31,23 @@ export function malformedBody(type: string, timestamp: Date, data: Data): Buffer
   return whole.subarray(0, Math.max(1, Math.floor(whole.length / 2)));
 }
 
+/**
+ * What a normal event asks of the receiver's consumer (`data.simulate`), from a uniform draw
+ * `r` in [0, 1): the `dead` share fails always, the `retry` share once (first half) or twice.
+ */
+export function pickSimulate(shares: SimulateShares, r: number): { fail: number | 'always' } | null {
+  const dead = shares.dead ?? 0;
+  const retry = shares.retry ?? 0;
+  if (r < dead) return { fail: 'always' };
+  if (r < dead + retry) return { fail: r < dead + retry / 2 ? 1 : 2 };
+  return null;
+}
+
 export interface EmitterEventInput {
   source: PayloadSource;
   eventTypes: readonly string[];
   faults: FaultShares;
+  simulate: SimulateShares;
   oversizedBytes: number;
   now: Date;
   webhookId: string;
@@ -67,6 +80,10 @@ export function emitterEvent(input: EmitterEventInput): NewDelivery {
     };
   }
   const data = input.source.data(type, input.now);
+  // Drawn only when asked for, so emitters without simulate shares keep their seeded sequence.
+  const asked = (input.simulate.retry ?? 0) + (input.simulate.dead ?? 0) > 0;
+  const simulate = asked ? pickSimulate(input.simulate, input.source.random()) : null;
+  if (simulate && fault === null) data.simulate = simulate;
   const body =
     fault === 'oversized'
       ? oversizedBody(type, input.now, data, input.oversizedBytes)

@@ -11,6 +11,7 @@ import {
   listEmitters,
   type EmitterRow,
   type FaultShares,
+  type SimulateShares,
 } from '../store/emitters.js';
 import { createPayloadSource, hashKey } from './catalog.js';
 import { dueCount, emitterEvent, tickMs } from './events.js';
@@ -21,6 +22,7 @@ export interface StartOptions {
   durationMs: number | null;
   eventTypes: string[];
   faults: FaultShares;
+  simulate: SimulateShares;
   concurrency: number;
 }
 
@@ -132,6 +134,7 @@ export function createEmitterManager(deps: EmitterManagerDeps): EmitterManager {
                 source,
                 eventTypes: e.eventTypes,
                 faults: e.faults,
+                simulate: e.simulate,
                 oversizedBytes: deps.oversizedBytes,
                 now: at,
                 webhookId: e.webhookId,
@@ -189,6 +192,7 @@ export function createEmitterManager(deps: EmitterManagerDeps): EmitterManager {
           durationMs: options.durationMs,
           eventTypes: options.eventTypes,
           faults: options.faults,
+          simulate: options.simulate,
           concurrency: options.concurrency,
           startedAt: new Date(now),
           endsAt: options.durationMs === null ? null : new Date(now + options.durationMs),

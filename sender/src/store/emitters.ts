@@ -5,6 +5,15 @@ import { insertDeliveries, type NewDelivery } from './enqueue.js';
 export type EmitterStatus = 'running' | 'stopped' | 'completed';
 export type FaultShares = Partial<Record<FaultKind, number>>;
 
+/**
+ * Shares of normal events that ask the receiver's consumer to fail them (`data.simulate`):
+ * `retry` fail once or twice then succeed, `dead` fail always (and end in its dead-letter queue).
+ */
+export interface SimulateShares {
+  retry?: number;
+  dead?: number;
+}
+
 export interface EmitterRow {
   id: string;
   webhookId: string;
@@ -15,6 +24,7 @@ export interface EmitterRow {
   durationMs: number | null;
   eventTypes: string[];
   faults: FaultShares;
+  simulate: SimulateShares;
   concurrency: number;
   emitted: number;
   startedAt: Date;
@@ -33,6 +43,7 @@ interface Row {
   duration_ms: string | null;
   event_types: string[];
   faults: FaultShares;
+  simulate: SimulateShares;
   concurrency: number;
   emitted: string;
   started_at: Date;
@@ -51,6 +62,7 @@ const toEmitter = (r: Row): EmitterRow => ({
   durationMs: r.duration_ms === null ? null : Number(r.duration_ms),
   eventTypes: r.event_types,
   faults: r.faults,
+  simulate: r.simulate,
   concurrency: r.concurrency,
   emitted: Number(r.emitted),
   startedAt: r.started_at,
@@ -65,8 +77,8 @@ export type NewEmitter = Omit<EmitterRow, 'status' | 'emitted' | 'stoppedAt' | '
 export async function insertEmitter(pool: Pool, e: NewEmitter): Promise<EmitterRow | null> {
   const { rows } = await pool.query<Row>(
     `INSERT INTO emitters (id, webhook_id, customer_id, status, rate, max_count, duration_ms, event_types, faults,
-                           concurrency, started_at, ends_at)
-     VALUES ($1, $2, $3, 'running', $4, $5, $6, $7, $8, $9, $10, $11)
+                           concurrency, started_at, ends_at, simulate)
+     VALUES ($1, $2, $3, 'running', $4, $5, $6, $7, $8, $9, $10, $11, $12)
      ON CONFLICT (webhook_id) WHERE status = 'running' DO NOTHING
      RETURNING *`,
     [
@@ -81,6 +93,7 @@ export async function insertEmitter(pool: Pool, e: NewEmitter): Promise<EmitterR
       e.concurrency,
       e.startedAt,
       e.endsAt,
+      JSON.stringify(e.simulate),
     ],
   );
   return rows[0] ? toEmitter(rows[0]) : null;
