@@ -36,8 +36,8 @@ status: ## show each part of the local stack and its health
 	$(STACK) status
 
 .PHONY: demo
-demo: up ## the main job: bring the stack up and show its health
-	$(STACK) status
+demo: up ## the main job: stack up, a webhook, an emitter with retries and dead letters, live progress, reconcile
+	node stack/dist/demo.js
 
 .PHONY: check
 check: build ## typecheck, lint and format check

@@ -9,6 +9,11 @@ import pg from 'pg';
 export interface ReconcileScope {
   /** Only messages of these customers (the sender's customer ids, also the receiver's). */
   customers?: string[];
+  /**
+   * Only messages sent to webhook URLs starting with this (the receiver's ingress): a sender
+   * may deliver to other receivers too, which this receiver never sees.
+   */
+  targetPrefix?: string;
 }
 
 export interface ReconcileReport {
@@ -48,11 +53,13 @@ export async function reconcile(
   scope: ReconcileScope = {},
 ): Promise<ReconcileReport> {
   const customers = scope.customers ?? null;
+  const target = scope.targetPrefix ?? null;
   const sender = await withClient(urls.senderDatabaseUrl, (c) =>
     c.query<{ message_id: string; outcome: string; fault_only: boolean }>(
       `SELECT message_id, outcome, fault_only FROM delivery_outcomes
-        WHERE $1::text[] IS NULL OR customer_id = ANY($1)`,
-      [customers],
+        WHERE ($1::text[] IS NULL OR customer_id = ANY($1))
+          AND ($2::text IS NULL OR starts_with(webhook_url, $2))`,
+      [customers, target],
     ),
   );
   const delivered = new Set<string>();
