@@ -72,6 +72,10 @@ function makeApp(overrides: Partial<AppDeps> = {}) {
       });
     },
     replayMax: 10,
+    deadLetterPurge: {
+      deadLetterIds: () => Promise.resolve([]),
+      purgeDeadLetters: () => Promise.resolve([]),
+    },
     dbTotals: () =>
       Promise.resolve({ persisted: 1, retried: 2, dead_lettered: 3, dead_letters_open: 1, replayed: 2 }),
     pingDb: () => Promise.resolve(),
@@ -103,6 +107,7 @@ describe('receiver API', () => {
     const doc = (await (await app.request('/openapi.json')).json()) as { paths: Record<string, unknown> };
     expect(Object.keys(doc.paths).sort()).toEqual([
       '/dead-letters',
+      '/dead-letters/purge',
       '/dead-letters/replay',
       '/dead-letters/{id}',
       '/dead-letters/{id}/replay',

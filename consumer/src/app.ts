@@ -10,6 +10,7 @@ import {
   type Logger,
 } from '@hookpipe/lib';
 import { validationHook } from './api/common.js';
+import { registerDeadLetterPurgeRoutes, type DeadLetterPurge } from './api/dead-letter-purge-routes.js';
 import { registerDeadLetterRoutes } from './api/dead-letter-routes.js';
 import { registerEventRoutes } from './api/events-routes.js';
 import { registerSecretRoutes } from './api/secret-routes.js';
@@ -27,6 +28,7 @@ export interface AppDeps extends SystemDeps {
   secrets: SecretsStore;
   replay: Replayer;
   replayMax: number;
+  deadLetterPurge: DeadLetterPurge;
 }
 
 /** Paths anyone may call; everything else needs `X-API-Key`. */
@@ -40,6 +42,7 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   registerSystemRoutes(app, deps);
   registerEventRoutes(app, deps);
   registerDeadLetterRoutes(app, deps);
+  registerDeadLetterPurgeRoutes(app, deps);
   registerSecretRoutes(app, deps);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'ApiKey', {

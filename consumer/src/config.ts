@@ -7,6 +7,8 @@ const schema = z
     HOST: z.string().default('127.0.0.1'),
     CONSUMER_PORT: env.port(8082),
     LOG_LEVEL: env.logLevel(),
+    // One line per persisted event at info (off: at debug), so an event can be followed by its id.
+    LOG_EVENTS: env.flag(false),
     KAFKA_BROKERS: env.list(['127.0.0.1:9092']).refine((l) => l.length > 0, 'needs at least one broker'),
     DATABASE_URL: z.string().min(1, 'the receiver database URL is required'),
     RECEIVER_API_KEY: env.list().refine((l) => l.length > 0, 'at least one API key is required'),
@@ -35,6 +37,11 @@ const schema = z
     // PostgreSQL.
     CONSUMER_DB_POOL_SIZE: env.int(10, 1, 200),
     CONSUMER_MIGRATE: env.flag(true),
+
+    // Retention: persisted events and replayed dead letters older than this go; 0 = keep all.
+    CONSUMER_RETENTION_HOURS: env.int(72, 0, 10 * 365 * 24),
+    CONSUMER_RETENTION_INTERVAL_S: env.int(300, 10, 86_400),
+    CONSUMER_RETENTION_BATCH: env.int(1000, 10, 50_000),
 
     // API.
     CONSUMER_REPLAY_MAX: env.int(500, 1, 10_000),

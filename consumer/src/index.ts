@@ -27,9 +27,11 @@ import { processBatch } from './pipeline/process-batch.js';
 import type { OutgoingRecord } from './pipeline/failures.js';
 import { createPublisher, createRetryProducer } from './pipeline/publisher.js';
 import { makeReplayer } from './replay.js';
+import { makeConsumerRetention } from './retention.js';
 import { makeDeadLettersStore } from './store/dead-letters-store.js';
 import { makeEventsQuery } from './store/events-query.js';
 import { makePipelineStore } from './store/pipeline-store.js';
+import { makeRetentionStore } from './store/retention-store.js';
 import { makeSecretsStore } from './store/secrets-store.js';
 import { makeStatsStore } from './store/stats-store.js';
 
@@ -113,6 +115,7 @@ async function main(): Promise<void> {
         insertBatchSize: config.CONSUMER_INSERT_BATCH_SIZE,
         clock,
         logger,
+        logEvents: config.LOG_EVENTS,
         heartbeat,
       }),
   });
@@ -131,6 +134,7 @@ async function main(): Promise<void> {
       return result;
     },
     replayMax: config.CONSUMER_REPLAY_MAX,
+    deadLetterPurge: makeRetentionStore(pool),
     registry: metrics.registry,
     dbTotals: () => stats.totals(),
     pingDb: () => stats.ping(),
@@ -138,6 +142,20 @@ async function main(): Promise<void> {
     consumerStatus: () => eventConsumer.status(),
     counters: () => metrics.snapshot(),
   });
+  if (config.CONSUMER_RETENTION_HOURS > 0) {
+    const retention = makeConsumerRetention({
+      pool,
+      settings: {
+        hours: config.CONSUMER_RETENTION_HOURS,
+        intervalS: config.CONSUMER_RETENTION_INTERVAL_S,
+        batch: config.CONSUMER_RETENTION_BATCH,
+      },
+      clock,
+      logger,
+    });
+    retention.start();
+    shutdown.add('retention job', () => retention.stop());
+  }
   const server = await listen(app, { port: config.CONSUMER_PORT, host: config.HOST });
   shutdown.add('http server', () => server.close(config.CONSUMER_SHUTDOWN_GRACE_MS));
 

@@ -8,6 +8,8 @@ const schema = z
     HANDLER_PORT: env.port(8090),
     HANDLER_ID: z.string().min(1).max(64).default('handler'),
     LOG_LEVEL: env.logLevel(),
+    // One line per accepted event at info (off: at debug), so an event can be followed by its id.
+    LOG_EVENTS: env.flag(false),
     KAFKA_BROKERS: env.list(['127.0.0.1:9092']).refine((l) => l.length > 0, 'needs at least one broker'),
     DATABASE_URL: z.string().min(1, 'the receiver database URL (for the keyring) is required'),
 

@@ -124,6 +124,7 @@ async function main(): Promise<void> {
       toleranceSeconds: config.HANDLER_TOLERANCE_SECONDS,
       legacySignatures: config.HANDLER_LEGACY_SIGNATURES,
       retryAfterSeconds: config.HANDLER_RETRY_AFTER_SECONDS,
+      logEvents: config.LOG_EVENTS,
     },
   });
   const server = await listen(app, { port: config.HANDLER_PORT, host: config.HOST });

@@ -34,6 +34,8 @@ export interface WebhookDeps {
     toleranceSeconds: number;
     legacySignatures: boolean;
     retryAfterSeconds: number;
+    /** Log each accepted event at info (LOG_EVENTS); else at debug: one line per request. */
+    logEvents?: boolean;
   };
 }
 
@@ -160,7 +162,10 @@ export function makeWebhookHandler(deps: WebhookDeps) {
         return retryLater(code, message, outcome.reason === 'failed' ? outcome.error : undefined);
       }
       metrics.requests.inc({ outcome: 'accepted' });
-      log.debug({ customerId, eventType: event.type, scheme: verified.scheme }, 'event accepted');
+      log[options.logEvents ? 'info' : 'debug'](
+        { customerId, eventType: event.type, scheme: verified.scheme },
+        'event accepted',
+      );
       return c.json({ status: 'accepted', webhook_id: webhookId }, 202);
     } catch (err) {
       metrics.requests.inc({ outcome: 'error' });

@@ -8,6 +8,7 @@ export * from './ids.js';
 export * from './kafka.js';
 export * from './logger.js';
 export * from './metrics.js';
+export * from './retention.js';
 export * from './server.js';
 export * from './shutdown.js';
 export * from './signing.js';

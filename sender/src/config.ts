@@ -7,6 +7,8 @@ const schema = z
     HOST: z.string().default('127.0.0.1'),
     SENDER_PORT: env.port(8080),
     LOG_LEVEL: env.logLevel(),
+    // 2xx attempts at info (off: at debug), so one event can be followed through the logs.
+    LOG_EVENTS: env.flag(false),
     SENDER_DATABASE_URL: z.string({ message: 'required: the sender database URL' }).min(1),
     SENDER_API_KEY: z
       .string({ message: 'required: one or more API keys (comma-separated)' })
@@ -35,6 +37,10 @@ const schema = z
     SENDER_EMITTER_MAX_BACKLOG: env.int(10_000, 1, 10_000_000),
     SENDER_STALE_TIMESTAMP_S: env.int(3600, 301, 10 * 365 * 86_400),
     SENDER_OVERSIZED_BYTES: env.int(320 * 1024, 1024, 64 * 1024 * 1024),
+    // Retention: finished deliveries (with attempts) and events older than this go; 0 = keep all.
+    SENDER_RETENTION_HOURS: env.int(72, 0, 10 * 365 * 24),
+    SENDER_RETENTION_INTERVAL_S: env.int(300, 10, 86_400),
+    SENDER_RETENTION_BATCH: env.int(1000, 10, 50_000),
     SENDER_FAKER_SEED: z.coerce.number().int().min(0).optional(),
     SENDER_SECRET_KEY: z
       .string()

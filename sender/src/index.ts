@@ -15,6 +15,7 @@ import { createHttpPost } from './delivery/transport.js';
 import { createDeliveryWorker } from './delivery/worker.js';
 import { createEmitterManager } from './emitters/manager.js';
 import { createSenderMetrics } from './metrics.js';
+import { makeSenderRetention } from './retention.js';
 import { createSecretBox } from './secrets.js';
 import { createTargetPolicy } from './targets.js';
 
@@ -66,6 +67,7 @@ async function main(): Promise<void> {
       pollIntervalMs: config.SENDER_POLL_INTERVAL_MS,
       leaseMs: config.SENDER_LEASE_MS,
       disableAfterMs: config.SENDER_DISABLE_AFTER_S === 0 ? null : config.SENDER_DISABLE_AFTER_S * 1000,
+      logEvents: config.LOG_EVENTS,
     },
   );
   worker.start();
@@ -106,6 +108,20 @@ async function main(): Promise<void> {
       fakerSeed: config.SENDER_FAKER_SEED,
     },
   });
+  if (config.SENDER_RETENTION_HOURS > 0) {
+    const retention = makeSenderRetention({
+      pool,
+      settings: {
+        hours: config.SENDER_RETENTION_HOURS,
+        intervalS: config.SENDER_RETENTION_INTERVAL_S,
+        batch: config.SENDER_RETENTION_BATCH,
+      },
+      clock,
+      logger,
+    });
+    retention.start();
+    shutdown.add('retention job', () => retention.stop());
+  }
   const server = await listen(app, { port: config.SENDER_PORT, host: config.HOST });
   shutdown.add('http server', () => server.close());
   shutdown.installSignalHandlers();

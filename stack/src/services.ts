@@ -37,6 +37,8 @@ export function commonServiceEnv(ctx: StackContext): Record<string, string> {
   return {
     HOST: '127.0.0.1',
     LOG_LEVEL: ctx.env.LOG_LEVEL ?? 'info',
+    // A harness people watch: one line per event at each hop, so `make logs GREP=<id>` finds it.
+    LOG_EVENTS: ctx.env.LOG_EVENTS ?? 'on',
     KAFKA_BROKERS: `127.0.0.1:${ctx.state.ports.kafka}`,
     DATABASE_URL: databaseUrl,
     SENDER_DATABASE_URL: senderDatabaseUrl,

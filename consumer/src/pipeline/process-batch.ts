@@ -1,4 +1,4 @@
-import { isTransientDbError, type Clock, type Logger } from '@hookpipe/lib';
+import { HEADERS, headerString, isTransientDbError, type Clock, type Logger } from '@hookpipe/lib';
 import type { EventRow, PipelineStore } from '../store/pipeline-store.js';
 import { decodeRecord } from './decode.js';
 import type { FailureInjector } from './failure-injection.js';
@@ -17,6 +17,8 @@ export interface BatchDeps {
   insertBatchSize: number;
   clock: Clock;
   logger: Logger;
+  /** Log each persisted event at info (else at debug): `LOG_EVENTS`. */
+  logEvents?: boolean;
   /** Keeps the consumer's session alive between the steps of a long batch. */
   heartbeat?: () => Promise<void>;
 }
@@ -104,6 +106,7 @@ async function persist(items: Item[], deps: BatchDeps, counts: BatchCounts): Pro
       counts.persisted += inserted;
       counts.duplicates += rows.length - inserted;
       for (const i of chunk) i.done = true;
+      logPersisted(chunk, deps);
       await deps.heartbeat?.();
     } catch (err) {
       if (isTransientDbError(err)) return infraHold(err, chunk[0]!.record.offset, true);
@@ -123,6 +126,7 @@ async function persistOneByOne(chunk: Item[], deps: BatchDeps, counts: BatchCoun
       counts.persisted += inserted;
       counts.duplicates += 1 - inserted;
       item.done = true;
+      logPersisted([item], deps);
     } catch (err) {
       if (isTransientDbError(err)) return infraHold(err, item.record.offset, true);
       item.failure = { errorClass: 'UnstorableEvent', message: (err as Error).message, poison: true };
@@ -189,6 +193,7 @@ async function handleFailures(
     deps.logger.info(
       {
         webhookId: plan.failureRow.webhookId,
+        requestId: requestIdOf(item),
         topic: item.record.topic,
         partition: item.record.partition,
         offset: item.record.offset,
@@ -201,6 +206,34 @@ async function handleFailures(
     );
   }
   return null;
+}
+
+const requestIdOf = (item: Item): string | undefined =>
+  item.event?.requestId ?? headerString(item.record.headers, HEADERS.requestId);
+
+/**
+ * One line per record whose event is now in `events` (a redelivery of a stored one too), with the
+ * ids that follow it from nginx and the handler. Debug unless LOG_EVENTS: thousands a second.
+ */
+function logPersisted(items: readonly Item[], deps: BatchDeps): void {
+  const level = deps.logEvents ? 'info' : 'debug';
+  if (!deps.logger.isLevelEnabled(level)) return;
+  for (const item of items) {
+    const { topic, partition, offset } = item.record;
+    deps.logger[level](
+      {
+        webhookId: item.event!.webhookId,
+        requestId: requestIdOf(item),
+        customerId: item.event!.customerId,
+        eventType: item.event!.eventType,
+        retryCount: item.event!.retryCount,
+        topic,
+        partition,
+        offset,
+      },
+      'event persisted',
+    );
+  }
 }
 
 function toRow(item: Item): EventRow {

@@ -79,7 +79,8 @@ const toView = (r: DeadLetterDbRow): DeadLetterView => ({
   replay_count: r.replay_count,
 });
 
-function whereClause(filter: DeadLetterFilter, params: unknown[]): string[] {
+/** SQL conditions for a filter, their values appended to `params`. */
+export function whereClause(filter: DeadLetterFilter, params: unknown[]): string[] {
   const where: string[] = [];
   const add = (sql: (p: string) => string, value: unknown) => {
     params.push(value);

@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { createRegistry, generateSecret, signatureHeaders, silentLogger } from '@hookpipe/lib';
+import { createRegistry, generateSecret, signatureHeaders, silentLogger, type Logger } from '@hookpipe/lib';
 import { createApp } from '../app.js';
 import type { SubmitOutcome } from '../batcher.js';
 import { createKeyring, type Keyring, type SecretRow } from '../keyring.js';
@@ -27,7 +27,15 @@ export interface Harness {
 }
 
 export async function harness(
-  overrides: { legacy?: boolean; rate?: number; burst?: number; maxBody?: number; load?: boolean } = {},
+  overrides: {
+    legacy?: boolean;
+    rate?: number;
+    burst?: number;
+    maxBody?: number;
+    load?: boolean;
+    logger?: Logger;
+    logEvents?: boolean;
+  } = {},
 ): Promise<Harness> {
   const now = { ms: T0 };
   const clock = () => now.ms;
@@ -42,7 +50,7 @@ export async function harness(
   const state = { kafkaReady: true, draining: false, outcome: { ok: true } as SubmitOutcome };
   const registry = createRegistry('handler-test');
   const app = createApp({
-    logger: silentLogger(),
+    logger: overrides.logger ?? silentLogger(),
     handlerId: 'handler-test',
     registry,
     clock,
@@ -64,6 +72,7 @@ export async function harness(
       toleranceSeconds: 300,
       legacySignatures: overrides.legacy ?? false,
       retryAfterSeconds: 2,
+      logEvents: overrides.logEvents ?? false,
     },
   });
   return { app, records, now, keyring, rows, state, metrics: () => registry.metrics() };

@@ -16,6 +16,8 @@ export interface WorkerOptions {
   /** Null: never disable a failing webhook. */
   disableAfterMs: number | null;
   flushIntervalMs?: number;
+  /** Log 2xx attempts at info, like the others (LOG_EVENTS); else at debug. */
+  logEvents?: boolean;
 }
 
 export interface DeliveryWorker {
@@ -79,8 +81,9 @@ export function createDeliveryWorker(
     const task = processDelivery(row, deps).then((done) => {
       buffer.push(done);
       metrics.observeAttempt(done);
-      // 2xx attempts are logged at debug, the rest at info; skip building the line when muted.
-      const level = done.decision.kind === 'delivered' ? 'debug' : 'info';
+      // 2xx attempts are logged at debug (info with LOG_EVENTS), the rest at info; skip building
+      // the line when muted.
+      const level = done.decision.kind === 'delivered' && !options.logEvents ? 'debug' : 'info';
       if (logger.isLevelEnabled(level)) {
         logger[level](
           {

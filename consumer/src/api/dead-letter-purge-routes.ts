@@ -1,0 +1,113 @@
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { ApiError, type Logger } from '@hookpipe/lib';
+import type { RetentionStore } from '../store/retention-store.js';
+import { commonErrors, errorContent, idParam, security } from './common.js';
+
+export type DeadLetterPurge = Pick<RetentionStore, 'deadLetterIds' | 'purgeDeadLetters'>;
+
+const PurgeResultSchema = z
+  .object({
+    purged: z.array(z.object({ id: z.number().int(), webhook_id: z.string() })),
+    skipped: z.array(z.object({ id: z.number().int(), reason: z.enum(['not_found']) })),
+  })
+  .openapi('PurgeResult');
+
+/**
+ * Explicit deletion of dead letters. Retention never deletes an open dead letter (it waits to be
+ * replayed); these routes are how an operator gives one up.
+ */
+export function registerDeadLetterPurgeRoutes(
+  app: OpenAPIHono,
+  deps: { deadLetterPurge: DeadLetterPurge; replayMax: number; logger: Logger },
+): void {
+  const purgeOne = createRoute({
+    method: 'delete',
+    path: '/dead-letters/{id}',
+    summary: 'Delete one dead letter (open or replayed) and the failure history nothing else shows',
+    security,
+    request: { params: z.object({ id: idParam('id') }) },
+    responses: {
+      204: { description: 'Deleted' },
+      404: errorContent('No such dead letter (`dead_letter_not_found`)'),
+      ...commonErrors,
+    },
+  });
+
+  const purgeMany = createRoute({
+    method: 'post',
+    path: '/dead-letters/purge',
+    summary: 'Delete many dead letters, by ids or by a filter (open ones unless `status` says otherwise)',
+    security,
+    request: {
+      body: {
+        required: true,
+        content: {
+          'application/json': {
+            schema: z
+              .object({
+                ids: z.array(z.number().int().min(1)).min(1).max(deps.replayMax).optional(),
+                filter: z
+                  .object({
+                    customer_id: z.string().min(1).max(255).optional(),
+                    type: z.string().min(1).max(255).optional(),
+                    since: z.iso.datetime({ offset: true }).optional(),
+                    until: z.iso.datetime({ offset: true }).optional(),
+                    status: z.enum(['open', 'replayed', 'all']).default('open'),
+                  })
+                  .strict()
+                  .optional(),
+                limit: z.number().int().min(1).max(deps.replayMax).default(deps.replayMax),
+              })
+              .strict()
+              .refine((b) => (b.ids === undefined) !== (b.filter === undefined), {
+                message: 'give exactly one of ids or filter',
+              }),
+          },
+        },
+      },
+    },
+    responses: {
+      200: {
+        description: 'What was deleted and which ids were not found',
+        content: { 'application/json': { schema: PurgeResultSchema } },
+      },
+      ...commonErrors,
+    },
+  });
+
+  const purge = async (given: readonly number[]) => {
+    const ids = [...new Set(given)];
+    const purged = ids.length === 0 ? [] : await deps.deadLetterPurge.purgeDeadLetters(ids);
+    for (const p of purged) {
+      deps.logger.info({ deadLetterId: p.id, webhookId: p.webhook_id }, 'dead letter purged');
+    }
+    const found = new Set(purged.map((p) => p.id));
+    const skipped = ids.filter((id) => !found.has(id)).map((id) => ({ id, reason: 'not_found' as const }));
+    return { purged, skipped };
+  };
+
+  app.openapi(purgeOne, async (c) => {
+    const { id } = c.req.valid('param');
+    const { purged } = await purge([id]);
+    if (purged.length === 0) throw new ApiError(404, 'dead_letter_not_found', `no dead letter has id ${id}`);
+    return c.body(null, 204);
+  });
+
+  app.openapi(purgeMany, async (c) => {
+    const body = c.req.valid('json');
+    const f = body.filter;
+    const ids =
+      body.ids ??
+      (await deps.deadLetterPurge.deadLetterIds(
+        {
+          customerId: f?.customer_id,
+          type: f?.type,
+          since: f?.since === undefined ? undefined : new Date(f.since),
+          until: f?.until === undefined ? undefined : new Date(f.until),
+          status: f?.status ?? 'open',
+        },
+        body.limit,
+      ));
+    return c.json(await purge(ids), 200);
+  });
+}

@@ -1,0 +1,104 @@
+import { type Pool, type PoolClient, withTransaction } from '@hookpipe/lib';
+import { whereClause, type DeadLetterFilter } from './dead-letters-store.js';
+
+/**
+ * An event's failure history (`event_failures`, by webhook-id) is kept while anything that shows
+ * it remains: its `events` row or one of its dead letters. Called after those were deleted, in the
+ * same transaction.
+ */
+async function deleteUnreferencedFailures(
+  client: PoolClient,
+  webhookIds: readonly string[],
+): Promise<number> {
+  if (webhookIds.length === 0) return 0;
+  const res = await client.query(
+    `DELETE FROM event_failures f
+      WHERE f.webhook_id = ANY($1::text[])
+        AND NOT EXISTS (SELECT 1 FROM events e WHERE e.webhook_id = f.webhook_id)
+        AND NOT EXISTS (SELECT 1 FROM dead_letters d WHERE d.webhook_id = f.webhook_id)`,
+    [[...new Set(webhookIds)]],
+  );
+  return res.rowCount ?? 0;
+}
+
+export interface PurgedDeadLetter {
+  id: number;
+  webhook_id: string;
+}
+
+/**
+ * The receiver database's deletions: retention batches (persisted events, replayed dead letters)
+ * and the explicit purge of dead letters. Each call is one short transaction; rows are picked
+ * oldest first through an index and locked with SKIP LOCKED, so nothing waits on a busy row.
+ */
+export function makeRetentionStore(pool: Pool) {
+  return {
+    /** Up to `limit` events persisted before `cutoff`, with their failure history. */
+    deleteEvents(cutoff: Date, limit: number) {
+      return withTransaction(pool, async (client) => {
+        const gone = await client.query<{ webhook_id: string }>(
+          `DELETE FROM events WHERE webhook_id = ANY(ARRAY(
+             SELECT webhook_id FROM events WHERE persisted_at < $1
+              ORDER BY persisted_at LIMIT $2 FOR UPDATE SKIP LOCKED))
+           RETURNING webhook_id`,
+          [cutoff, limit],
+        );
+        const ids = gone.rows.map((r) => r.webhook_id);
+        return {
+          deleted: ids.length,
+          related: { event_failures: await deleteUnreferencedFailures(client, ids) },
+        };
+      });
+    },
+
+    /** Up to `limit` dead letters replayed before `cutoff` (open ones are never touched here). */
+    deleteReplayedDeadLetters(cutoff: Date, limit: number) {
+      return withTransaction(pool, async (client) => {
+        const gone = await client.query<{ webhook_id: string }>(
+          `DELETE FROM dead_letters WHERE id = ANY(ARRAY(
+             SELECT id FROM dead_letters WHERE replayed_at IS NOT NULL AND replayed_at < $1
+              ORDER BY replayed_at LIMIT $2 FOR UPDATE SKIP LOCKED))
+           RETURNING webhook_id`,
+          [cutoff, limit],
+        );
+        const ids = gone.rows.map((r) => r.webhook_id);
+        return {
+          deleted: ids.length,
+          related: { event_failures: await deleteUnreferencedFailures(client, ids) },
+        };
+      });
+    },
+
+    /** Ids of dead letters matching the list filter of `GET /dead-letters`, oldest first, at most `limit`. */
+    async deadLetterIds(filter: DeadLetterFilter, limit: number): Promise<number[]> {
+      const params: unknown[] = [];
+      const where = whereClause(filter, params);
+      params.push(limit);
+      const res = await pool.query<{ id: string }>(
+        `SELECT id FROM dead_letters ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+          ORDER BY id LIMIT $${params.length}`,
+        params,
+      );
+      return res.rows.map((r) => Number(r.id));
+    },
+
+    /** Deletes the dead letters with these ids, open or replayed, and history nothing else shows. */
+    purgeDeadLetters(ids: readonly number[]): Promise<PurgedDeadLetter[]> {
+      return withTransaction(pool, async (client) => {
+        const gone = await client.query<{ id: string; webhook_id: string }>(
+          `DELETE FROM dead_letters WHERE id = ANY($1::bigint[]) RETURNING id, webhook_id`,
+          [[...new Set(ids)]],
+        );
+        await deleteUnreferencedFailures(
+          client,
+          gone.rows.map((r) => r.webhook_id),
+        );
+        return gone.rows
+          .map((r) => ({ id: Number(r.id), webhook_id: r.webhook_id }))
+          .sort((a, b) => a.id - b.id);
+      });
+    },
+  };
+}
+
+export type RetentionStore = ReturnType<typeof makeRetentionStore>;
