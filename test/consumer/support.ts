@@ -1,32 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { Kafka, Partitioners, logLevel, type KafkaMessage } from 'kafkajs';
 import pg from 'pg';
 import { HEADERS, TOPICS, headerString } from '@hookpipe/lib';
 
-/** Polls `check` until it returns a truthy value or the deadline passes (then throws `what`). */
-export async function pollUntil<T>(
-  check: () => Promise<T> | T,
-  options: { timeoutMs: number; what: string; intervalMs?: number },
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + options.timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${options.timeoutMs} ms waiting for ${options.what}`, { cause: last });
-    }
-    await new Promise((r) => setTimeout(r, options.intervalMs ?? 100));
-  }
-}
+import { pollUntil, unique } from '../support/poll.js';
 
-// A full UUID: the suites write tens of thousands of ids into one shared database, where a short
-// random suffix collides (and an id already stored is, rightly, taken for a redelivery).
-export const unique = (prefix: string): string => `${prefix}-${randomUUID()}`;
+export { pollUntil, unique };
 
 export interface TestEvent {
   webhookId: string;

@@ -3,28 +3,9 @@ import { Kafka, logLevel, type IHeaders } from 'kafkajs';
 import pg from 'pg';
 import { TOPICS, generateSecret, signatureHeaders } from '@hookpipe/lib';
 
-/** Polls `check` until it returns a truthy value or the deadline passes (then throws `what`). */
-export async function pollUntil<T>(
-  check: () => Promise<T> | T,
-  options: { timeoutMs: number; what: string; intervalMs?: number },
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + options.timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${options.timeoutMs} ms waiting for ${options.what}`, { cause: last });
-    }
-    await new Promise((r) => setTimeout(r, options.intervalMs ?? 50));
-  }
-}
+import { pollUntil, unique, mapLimit } from '../support/poll.js';
 
-export const unique = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 8)}`;
+export { pollUntil, unique, mapLimit };
 
 export const eventBody = (extra: Record<string, unknown> = {}): string =>
   JSON.stringify({
@@ -72,24 +53,6 @@ export async function postWebhook(
     json = { raw: text };
   }
   return { status: res.status, json, headers: res.headers };
-}
-
-/** Runs `fn` over `items` with at most `limit` running at once, results in order. */
-export async function mapLimit<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T, i: number) => Promise<R>,
-) {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]!, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 /** Receiver secrets written straight into the table the consumer's /secrets API manages. */

@@ -1,71 +1,14 @@
-import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import pg from 'pg';
-import { signatureHeaders } from '@hookpipe/lib';
 import type { TestEnv } from '../env.js';
+import { waitUntilKnown as waitUntilKnownOn, type ApiClient } from '../support/http.js';
 
-/** Polls `check` until it returns a truthy value or the deadline passes (then throws `what`). */
-export async function pollUntil<T>(
-  check: () => Promise<T> | T,
-  options: { timeoutMs: number; what: string; intervalMs?: number },
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + options.timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${options.timeoutMs} ms waiting for ${options.what}`, { cause: last });
-    }
-    await new Promise((r) => setTimeout(r, options.intervalMs ?? 100));
-  }
-}
+import { pollUntil, unique } from '../support/poll.js';
 
-export const unique = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 8)}`;
+export { pollUntil, unique };
 
-export interface Answer {
-  status: number;
-  json: Record<string, unknown> & { error?: string; message?: string };
-  headers: Headers;
-}
-
-/** A client for the sender's API with the management key. */
-export function senderApi(env: TestEnv) {
-  const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
-    const res = await fetch(`${env.senderUrl}${path}`, {
-      method,
-      headers: {
-        'X-API-Key': env.senderApiKey,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        ...headers,
-      },
-      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-      signal: AbortSignal.timeout(30_000),
-    });
-    const text = await res.text();
-    let json: Answer['json'] = {};
-    try {
-      json = text ? (JSON.parse(text) as Answer['json']) : {};
-    } catch {
-      json = { raw: text };
-    }
-    return { status: res.status, json, headers: res.headers } satisfies Answer;
-  };
-  return {
-    call,
-    get: (path: string) => call('GET', path),
-    post: (path: string, body?: unknown, headers?: Record<string, string>) =>
-      call('POST', path, body, headers),
-    patch: (path: string, body: unknown) => call('PATCH', path, body),
-    delete: (path: string) => call('DELETE', path),
-  };
-}
-export type SenderApi = ReturnType<typeof senderApi>;
+export { senderApi, installReceiverSecret, database, type Answer } from '../support/http.js';
+export type SenderApi = ApiClient;
 
 export interface Registered {
   webhook_id: string;
@@ -80,46 +23,9 @@ export async function register(api: SenderApi, body: Record<string, unknown>): P
   return res.json as unknown as Registered;
 }
 
-/** Installs a secret on the receiver through the consumer's API, as a receiver operator would. */
-export async function installReceiverSecret(env: TestEnv, customerId: string, secret: string): Promise<void> {
-  const res = await fetch(`${env.consumerUrl}/secrets`, {
-    method: 'POST',
-    headers: { 'X-API-Key': env.receiverApiKey, 'content-type': 'application/json' },
-    body: JSON.stringify({ customer_id: customerId, secret }),
-  });
-  if (res.status !== 201) throw new Error(`POST /secrets answered ${res.status}: ${await res.text()}`);
-}
-
-/**
- * Waits until every handler replica knows `secret`: a body signed with it that is not JSON gets
- * 400 (verified, then refused for its shape) once the key is known, 401 before, and is never
- * forwarded to Kafka either way.
- */
-export async function waitUntilKnown(env: TestEnv, secret: string, timeoutMs = 10_000): Promise<void> {
-  for (const url of env.handlerUrls) {
-    await pollUntil(
-      async () => {
-        const body = 'probe, not json';
-        const res = await fetch(`${url}/webhook`, {
-          method: 'POST',
-          body,
-          headers: {
-            'content-type': 'application/json',
-            ...signatureHeaders({
-              id: unique('msg_probe'),
-              timestamp: Math.floor(Date.now() / 1000),
-              body,
-              secrets: secret,
-            }),
-          },
-        });
-        await res.text();
-        return res.status === 400;
-      },
-      { timeoutMs, what: `${url} to know the webhook's secret` },
-    );
-  }
-}
+/** Waits until every handler replica knows `secret` (see support/http.ts). */
+export const waitUntilKnown = (env: TestEnv, secret: string, timeoutMs = 10_000): Promise<void> =>
+  waitUntilKnownOn(env.handlerUrls, secret, timeoutMs);
 
 export interface Emitter {
   emitter_id: string;
@@ -139,17 +45,6 @@ export async function emitterOf(api: SenderApi, webhookId: string): Promise<Emit
   const list = (res.json as unknown as { data: Emitter[] }).data;
   if (!list[0]) throw new Error(`no emitter for ${webhookId}`);
   return list[0];
-}
-
-/** Read-only access to a database (the receiver's or the sender's) to check outcomes. */
-export function database(url: string) {
-  const pool = new pg.Pool({ connectionString: url, max: 2 });
-  pool.on('error', () => undefined);
-  return {
-    query: async <R extends pg.QueryResultRow>(sql: string, params: unknown[] = []) =>
-      (await pool.query<R>(sql, params)).rows,
-    end: () => pool.end(),
-  };
 }
 
 export interface Received {
