@@ -135,9 +135,10 @@ describe('receiver retention (consumer)', () => {
     expect(await counts('replayed-new')).toEqual([0, 1, 1]);
     expect(await counts('again')).toEqual([0, 3, 1]);
     expect(
-      await receiver.count(`SELECT count(*) FROM dead_letters WHERE webhook_id = $1 AND replayed_at IS NULL`, [
-        id('again'),
-      ]),
+      await receiver.count(
+        `SELECT count(*) FROM dead_letters WHERE webhook_id = $1 AND replayed_at IS NULL`,
+        [id('again')],
+      ),
     ).toBe(1);
   });
 
