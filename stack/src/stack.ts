@@ -6,7 +6,7 @@ import { startKafka, waitForKafka } from './kafka.js';
 import { startNginx } from './nginx.js';
 import { assertPortFree, portOpen } from './ports.js';
 import { databaseUrls, preparePostgres, startPostgres } from './postgres.js';
-import { commandLine, isAlive, stopProcess, tail, waitUntil } from './proc.js';
+import { commandLine, isAlive, sleep, stopProcess, tail, waitUntil } from './proc.js';
 import { serviceSpecs, startService, waitForService } from './services.js';
 
 /** What a live pid's command line must contain to still be the part we started. */
@@ -41,6 +41,22 @@ function portOf(ctx: StackContext, part: PartName): { port: number; variable: st
   return { port: p.handlers[i]!, variable: 'HANDLER_BASE_PORT' };
 }
 
+/**
+ * Waits a moment for a port to come free: right after a part is killed the kernel may still be
+ * releasing its socket. Past the moment, the error names the part and the variable to change.
+ */
+async function portFreeSoon(port: number, part: string, variable: string): Promise<void> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    try {
+      return await assertPortFree(port, part, variable);
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await sleep(100);
+    }
+  }
+}
+
 /** Starts one part (if not running) and waits until it is healthy. */
 export async function startPart(
   ctx: StackContext,
@@ -51,9 +67,9 @@ export async function startPart(
   delete ctx.state.pids[part];
   if (part === 'postgres' && ctx.state.externalDatabase) return;
   const { port, variable } = portOf(ctx, part);
-  await assertPortFree(port, part, variable);
+  await portFreeSoon(port, part, variable);
   if (part === 'kafka')
-    await assertPortFree(ctx.state.ports.kafkaController, 'the Kafka controller', 'KAFKA_CONTROLLER_PORT');
+    await portFreeSoon(ctx.state.ports.kafkaController, 'the Kafka controller', 'KAFKA_CONTROLLER_PORT');
   let pid: number | undefined;
   if (part === 'postgres') {
     pid = await startPostgres(ctx);
