@@ -104,3 +104,10 @@ bench-smoke: build ## every benchmark for a few seconds (results in .stack-bench
 	BENCH_INGEST_CONCURRENCY=4,32 BENCH_INGEST_STEP_S=2 BENCH_INGEST_WARMUP_S=1 BENCH_INGEST_RATE_S=2 \
 	BENCH_CONSUME_EVENTS=5000 BENCH_E2E_STEPS=200 BENCH_E2E_STEP_S=4 BENCH_E2E_RATE=200 BENCH_E2E_SECONDS=4 \
 	BENCH_E2E_PROFILE=off $(BENCH)
+
+# ---- logs (docs/logs.md) ---------------------------------------------------------------------------
+# SERVICE, GREP and LINES reach the tool through the environment (make exports command-line values).
+.PHONY: logs
+logs: ## follow the local stack's logs, coloured (SERVICE=handler-2,consumer GREP=<webhook-id> LINES=20)
+	@[ -f stack/dist/logs.js ] || $(MAKE) --no-print-directory build
+	@node stack/dist/logs.js
