@@ -20,8 +20,8 @@ import { startCpuMeter } from './lib/cpu.js';
 import { measureRun, waitSettled, type RunMeasure } from './lib/e2e-measure.js';
 import { machineInfo } from './lib/machine.js';
 import { formatProfile, summariseProfile, type ProfileSummary } from './lib/profile.js';
-import { installSecrets } from './lib/receiver.js';
-import { envList, envNumber, ratio, resultsDir, writeResult } from './lib/results.js';
+import { installSecrets, removeSecrets } from './lib/receiver.js';
+import { envList, envNumber, ratio, writeResult } from './lib/results.js';
 import { senderApi } from './lib/sender.js';
 import {
   HANDLER_BENCH_ENV,
@@ -69,9 +69,9 @@ async function main(): Promise<void> {
       : { nginx: [baseline.nginxPid], servers: baseline.serverPids }),
   });
 
+  // Several customers, one webhook each, per target; the receiver holds the pipeline's secrets.
+  const hooks: Record<Target, { customerId: string; webhookId: string }[]> = { pipeline: [], baseline: [] };
   try {
-    // Several customers, one webhook each, per target; the receiver holds the pipeline's secrets.
-    const hooks: Record<Target, { customerId: string; webhookId: string }[]> = { pipeline: [], baseline: [] };
     for (const target of ['pipeline', 'baseline'] as const) {
       const url = `${target === 'pipeline' ? env.INGRESS_URL : baseline.origin}/webhook`;
       for (let i = 0; i < settings.webhooks; i++) {
@@ -146,7 +146,8 @@ async function main(): Promise<void> {
       steps.filter((s) => s[t]?.sustained).reduce((a, s) => Math.max(a, s[t]!.achieved_rps), 0);
 
     // The main run, profiled.
-    const profileDir = path.join(resultsDir(), 'profiles');
+    // Raw profiles stay with the stack (tens of MB); their summaries go into e2e.json.
+    const profileDir = path.join(ctx.dir, 'profiles');
     const serviceParts: PartName[] = ['sender', ...handlerParts(ctx), 'consumer'];
     if (settings.profile) {
       await restartProfiled(ctx, ['sender'], ctx.state.overrides.sender ?? {}, profileDir);
@@ -178,7 +179,7 @@ async function main(): Promise<void> {
       machine,
       settings: { ...settings, handler_env: HANDLER_BENCH_ENV },
       latency_definition:
-        'created_to_persisted: the delivery row created_at in the sender outbox (the emitter enqueued the event) to events.persisted_at at the receiver; started_to_persisted: the delivered attempt started_at to persisted_at; created_to_2xx: created_at to the end of the 2xx attempt (started_at + duration_ms)',
+        'created_to_persisted: the delivery row created_at in the sender outbox (the emitter enqueued the event) to events.persisted_at at the receiver; created_to_started: created_at to the delivered attempt started_at (outbox wait); started_to_persisted: that attempt started_at to persisted_at; received_to_persisted: events.received_at (the handler took the request) to persisted_at; created_to_2xx: created_at to the end of the 2xx attempt (started_at + duration_ms)',
       steps,
       ceiling: {
         pipeline_rps: ceiling('pipeline'),
@@ -201,6 +202,11 @@ async function main(): Promise<void> {
     console.log(`  wrote ${writeResult('e2e.json', result)}`);
   } finally {
     await baseline.stop();
+    // Verification tries every secret the receiver holds: leave the keyring as it was.
+    await removeSecrets(
+      urls.databaseUrl,
+      hooks.pipeline.map((h) => h.customerId),
+    ).catch(() => undefined);
   }
 }
 

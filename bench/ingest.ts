@@ -195,7 +195,10 @@ async function main(): Promise<void> {
     );
   } finally {
     await baseline.stop();
-    await removeSecrets(env.DATABASE_URL!, customers).catch(() => undefined);
+    await removeSecrets(
+      env.DATABASE_URL!,
+      customers.map((c) => c.id),
+    ).catch(() => undefined);
     await skipBacklog(env.KAFKA_BROKERS!);
     await startPart(ctx, 'consumer', { env: ctx.state.overrides.consumer ?? {} });
   }

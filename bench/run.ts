@@ -4,10 +4,11 @@
  * (bench/results/*.json, bench/results/summary.md, the generated section of docs/benchmarks.md)
  * and brings the stack down. About 10 minutes with the defaults; every scenario has env knobs
  * (see the head of each script). BENCH_SCENARIOS=ingest,consume,e2e picks scenarios;
- * BENCH_KEEP_STACK=1 leaves the stack up; BENCH_DOCS=off leaves docs/benchmarks.md alone.
+ * BENCH_KEEP_STACK=1 leaves the stack up; BENCH_DOCS=off leaves docs/benchmarks.md alone;
+ * BENCH_FRESH=0 keeps the previous run's data (by default each run starts from empty databases).
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT, down, stackEnv, up } from '@hookpipe/stack';
 import { resultsDir, writeResult } from './lib/results.js';
@@ -31,12 +32,23 @@ function runScript(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   });
 }
 
+/**
+ * Starts from nothing: stops a bench stack left running and deletes its state, Kafka log and
+ * PostgreSQL data, so every run begins with empty tables and topics (as from a fresh clone).
+ */
+async function freshStack(): Promise<void> {
+  const ctx = openBenchContext(true);
+  await down(ctx);
+  for (const dir of [ctx.state.pgDataDir, ctx.dir]) if (dir) rmSync(dir, { recursive: true, force: true });
+}
+
 async function main(): Promise<number> {
   const started = Date.now();
   const wanted = (process.env.BENCH_SCENARIOS ?? 'ingest,consume,e2e').split(',').map((s) => s.trim());
   const unknown = wanted.filter((s) => !(s in SCENARIOS));
   if (unknown.length)
     throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${Object.keys(SCENARIOS).join(', ')}`);
+  if (process.env.BENCH_FRESH !== '0') await freshStack();
   const ctx = openBenchContext();
   const failed: string[] = [];
   try {

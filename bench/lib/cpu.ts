@@ -35,15 +35,18 @@ function withDescendants(roots: number[]): number[] {
   return out;
 }
 
-const ticksOf = (pids: number[]) => pids.reduce((sum, pid) => sum + (stat(pid)?.ticks ?? 0), 0);
+const ticksOf = (pids: number[]) => new Map(pids.map((pid) => [pid, stat(pid)?.ticks ?? 0]));
 
 /**
  * CPU used by groups of processes (each with its descendants) over an interval, in cores
- * (1.0 = one core busy the whole time). `self` is this process.
+ * (1.0 = one core busy the whole time). `self` is this process. Descendants are looked up again
+ * at the end: a process born meanwhile (a new PostgreSQL backend) counts from zero; one that
+ * ended meanwhile is lost.
  */
 export function startCpuMeter(groups: Record<string, number[]>) {
-  const members = Object.fromEntries(Object.entries(groups).map(([k, roots]) => [k, withDescendants(roots)]));
-  const before = Object.fromEntries(Object.entries(members).map(([k, pids]) => [k, ticksOf(pids)]));
+  const before = Object.fromEntries(
+    Object.entries(groups).map(([k, roots]) => [k, ticksOf(withDescendants(roots))]),
+  );
   const self = process.cpuUsage();
   const started = performance.now();
   const machineBefore = machineTicks();
@@ -51,8 +54,10 @@ export function startCpuMeter(groups: Record<string, number[]>) {
     stop(): Record<string, number> {
       const seconds = (performance.now() - started) / 1000;
       const out: Record<string, number> = {};
-      for (const [k, pids] of Object.entries(members)) {
-        out[k] = round((ticksOf(pids) - before[k]!) / TICKS_PER_SECOND / seconds);
+      for (const [k, roots] of Object.entries(groups)) {
+        let ticks = 0;
+        for (const [pid, now] of ticksOf(withDescendants(roots))) ticks += now - (before[k]!.get(pid) ?? 0);
+        out[k] = round(ticks / TICKS_PER_SECOND / seconds);
       }
       const used = process.cpuUsage(self);
       out.load_generator = round((used.user + used.system) / 1e6 / seconds);

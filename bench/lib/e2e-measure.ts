@@ -101,6 +101,8 @@ export interface RunMeasure {
     created_to_2xx: LatencySummary;
     created_to_started: LatencySummary;
     started_to_persisted: LatencySummary;
+    /** The handler's received-at (the Kafka header) to persisted: Kafka → consumer → PostgreSQL. */
+    received_to_persisted: LatencySummary;
     created_to_persisted: LatencySummary;
   };
   settle_ms: number;
@@ -151,19 +153,25 @@ export async function measureRun(options: {
     [ids],
   );
   const persistedAt = new Map<string, number>();
+  const receivedAt = new Map<string, number>();
   if (options.target === 'pipeline') {
-    const got = await query<{ webhook_id: string; persisted_ms: string }>(
+    const got = await query<{ webhook_id: string; received_ms: string; persisted_ms: string }>(
       options.urls.databaseUrl,
-      `SELECT webhook_id, extract(epoch FROM persisted_at) * 1000 AS persisted_ms
+      `SELECT webhook_id, extract(epoch FROM received_at) * 1000 AS received_ms,
+              extract(epoch FROM persisted_at) * 1000 AS persisted_ms
          FROM events WHERE webhook_id = ANY($1)`,
       [rows.map((r) => r.message_id)],
     );
-    for (const r of got) persistedAt.set(r.webhook_id, Number(r.persisted_ms));
+    for (const r of got) {
+      persistedAt.set(r.webhook_id, Number(r.persisted_ms));
+      receivedAt.set(r.webhook_id, Number(r.received_ms));
+    }
   }
   const h = {
     created_to_2xx: createLatencyHistogram(),
     created_to_started: createLatencyHistogram(),
     started_to_persisted: createLatencyHistogram(),
+    received_to_persisted: createLatencyHistogram(),
     created_to_persisted: createLatencyHistogram(),
   };
   let firstCreated = Infinity;
@@ -183,6 +191,7 @@ export async function measureRun(options: {
     const persisted = persistedAt.get(r.message_id);
     if (persisted !== undefined) {
       h.started_to_persisted.recordMs(persisted - started);
+      h.received_to_persisted.recordMs(persisted - receivedAt.get(r.message_id)!);
       h.created_to_persisted.recordMs(persisted - created);
       lastDone = Math.max(lastDone, persisted);
     } else if (options.target === 'baseline') lastDone = Math.max(lastDone, ended);
@@ -192,6 +201,7 @@ export async function measureRun(options: {
     created_to_2xx: h.created_to_2xx.summary(),
     created_to_started: h.created_to_started.summary(),
     started_to_persisted: h.started_to_persisted.summary(),
+    received_to_persisted: h.received_to_persisted.summary(),
     created_to_persisted: h.created_to_persisted.summary(),
   };
   Object.values(h).forEach((x) => x.destroy());

@@ -20,13 +20,11 @@ export async function installSecrets(
 }
 
 /** Removes the bench's secrets again (straight from the table: the API lists no values). */
-export async function removeSecrets(databaseUrl: string, customers: BenchCustomer[]): Promise<void> {
+export async function removeSecrets(databaseUrl: string, customerIds: string[]): Promise<void> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    await client.query('DELETE FROM receiver_secrets WHERE customer_id = ANY($1)', [
-      customers.map((c) => c.id),
-    ]);
+    await client.query('DELETE FROM receiver_secrets WHERE customer_id = ANY($1)', [customerIds]);
   } finally {
     await client.end();
   }

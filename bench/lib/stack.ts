@@ -70,17 +70,19 @@ export async function restartParts(
 }
 
 /**
- * Restarts service parts under `node --cpu-prof`, profiles written to `dir` when they exit
- * (stopPart's SIGTERM → graceful shutdown → process.exit, which is when Node writes them). The
- * launcher's startService drops NODE_OPTIONS on purpose, so the flag goes on the command line.
+ * Restarts service parts as processes of our own, like the launcher's but with extra options:
+ * `profileDir` runs them under `node --cpu-prof` (profiles are written when they exit: stopPart's
+ * SIGTERM → graceful shutdown → process.exit); `distRoot` runs another build of the service
+ * (`<distRoot>/<service>/dist/index.js`, e.g. a copy of the code before a tuning). The launcher's
+ * startService drops NODE_OPTIONS on purpose, so flags go on the command line.
  */
-export async function restartProfiled(
+export async function restartCustom(
   ctx: StackContext,
   parts: PartName[],
   env: Record<string, string>,
-  dir: string,
+  options: { profileDir?: string; distRoot?: string },
 ): Promise<void> {
-  mkdirSync(dir, { recursive: true });
+  if (options.profileDir) mkdirSync(options.profileDir, { recursive: true });
   await Promise.all(parts.map((p) => stopPart(ctx, p)));
   await Promise.all(
     parts.map(async (part) => {
@@ -88,14 +90,15 @@ export async function restartProfiled(
       if (!spec) throw new Error(`not a service part: ${part}`);
       const childEnv = { ...process.env, ...ctx.env, ...commonServiceEnv(ctx), ...spec.env, ...env };
       delete childEnv.NODE_OPTIONS;
+      const profile = options.profileDir
+        ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`, `--cpu-prof-name=${part}.cpuprofile`]
+        : [];
       const pid = spawnDetached({
         command: process.execPath,
         args: [
-          '--cpu-prof',
-          `--cpu-prof-dir=${dir}`,
-          `--cpu-prof-name=${part}.cpuprofile`,
+          ...profile,
           '--enable-source-maps',
-          path.join(ctx.root, spec.service, 'dist', 'index.js'),
+          path.join(options.distRoot ?? ctx.root, spec.service, 'dist', 'index.js'),
         ],
         cwd: ctx.root,
         env: childEnv,
@@ -108,6 +111,14 @@ export async function restartProfiled(
     }),
   );
 }
+
+/** Restarts service parts under `node --cpu-prof`, profiles written to `dir` when they exit. */
+export const restartProfiled = (
+  ctx: StackContext,
+  parts: PartName[],
+  env: Record<string, string>,
+  dir: string,
+) => restartCustom(ctx, parts, env, { profileDir: dir });
 
 /**
  * The ingest baseline: 3 bare Node servers answering 202 (bench/bare-server.ts) behind a second
