@@ -11,7 +11,7 @@ import {
   type Logger,
 } from '@hookpipe/lib';
 import type { SubmitOutcome } from './batcher.js';
-import { isJsonContentType, readBodyLimited } from './body.js';
+import { isJsonContentType, nodeIncoming, readBodyLimited, readIncomingLimited } from './body.js';
 import { checkEvent, verifyRequest } from './inspect.js';
 import type { KeyringEntry } from './keyring.js';
 import type { HandlerMetrics, Outcome } from './metrics.js';
@@ -94,7 +94,10 @@ export function makeWebhookHandler(deps: WebhookDeps) {
           `Content-Type must be application/json, got ${c.req.header('content-type') ?? 'none'}`,
         );
       }
-      const read = await readBodyLimited(c.req.raw, options.maxBodyBytes);
+      const incoming = nodeIncoming(c.env);
+      const read = incoming
+        ? await readIncomingLimited(incoming, options.maxBodyBytes)
+        : await readBodyLimited(c.req.raw, options.maxBodyBytes);
       if (!read.ok) {
         return answer(
           'payload_too_large',
