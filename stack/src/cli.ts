@@ -16,7 +16,7 @@ const USAGE = `usage: hookpipe-stack <command>
 parts: postgres, kafka, handler-1..N, consumer, sender, nginx
 env:   STACK_DIR (.stack), STACK_PORT_OFFSET (0), HANDLER_REPLICAS (3), SENDER_PORT, INGRESS_PORT,
        CONSUMER_PORT, HANDLER_BASE_PORT, KAFKA_PORT, KAFKA_CONTROLLER_PORT, PG_PORT, DATABASE_URL,
-       KAFKA_HEAP_OPTS, LOG_LEVEL`;
+       KAFKA_HEAP_OPTS, LOG_LEVEL, LOG_EVENTS (on)`;
 
 function printSummary(env: Record<string, string>): void {
   const rows = [

@@ -184,6 +184,8 @@ async function main(): Promise<number> {
   const ok = reconcileOk(report);
   console.log(`  reconcile: ${ok ? green('OK — nothing lost, nothing duplicated') : red('FAILED')}`);
   const k = `-H "X-API-Key: $RECEIVER_API_KEY"`;
+  // As set for this run (make passes the environment to `up` and to the demo); else the default.
+  const retentionHours = process.env.CONSUMER_RETENTION_HOURS || '72';
   console.log(`\n${bold('Look further')} (keys in ${ctx.dir}/stack.env; the stack keeps running: make down stops it)
   sender API (Swagger UI)     ${env.SENDER_URL}/docs
   receiver API (Swagger UI)   ${env.CONSUMER_URL}/docs
@@ -191,7 +193,9 @@ async function main(): Promise<number> {
   its dead letters            curl -s ${k} "${env.CONSUMER_URL}/dead-letters?customer_id=${customer}&status=open"
   replay them                 curl -s ${k} -X POST -H 'content-type: application/json' -d '{"filter":{"customer_id":"${customer}"}}' ${env.CONSUMER_URL}/dead-letters/replay
   consumer stats              curl -s ${k} ${env.CONSUMER_URL}/stats
-  reconcile again             npm run reconcile -- --customer ${customer}`);
+  reconcile again             npm run reconcile -- --customer ${customer}
+  follow one event            make logs GREP=<a webhook_id from the events above>   (make logs: every part, live)
+  retention                   data older than ${retentionHours} h is deleted; to change it: make down, then SENDER_RETENTION_HOURS=<h> CONSUMER_RETENTION_HOURS=<h> make up (0 keeps all)`);
   return ok ? 0 : 1;
 }
 
