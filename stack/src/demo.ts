@@ -110,8 +110,9 @@ async function main(): Promise<number> {
     simulate: { retry: settings.retryShare, dead: settings.deadShare },
   });
   console.log(
-    `  emitter started: ${Math.round(settings.retryShare * 100)} % of events fail once or twice in the consumer, ${Math.round(settings.deadShare * 100)} % always (Ctrl-C stops early)\n`,
+    `  emitter started: ${Math.round(settings.retryShare * 100)} % of events fail once or twice in the consumer, ${Math.round(settings.deadShare * 100)} % always (Ctrl-C stops early)`,
   );
+  console.log(`  watch it live: ${env.CONSUMER_URL}/dashboard (API keys in ${ctx.dir}/stack.env)\n`);
 
   let interrupted = false;
   const onSignal = () => {
@@ -188,13 +189,14 @@ async function main(): Promise<number> {
   const retentionHours = process.env.CONSUMER_RETENTION_HOURS || '72';
   console.log(`\n${bold('Look further')} (keys in ${ctx.dir}/stack.env; the stack keeps running: make down stops it)
   sender API (Swagger UI)     ${env.SENDER_URL}/docs
+  live dashboard              ${env.CONSUMER_URL}/dashboard   (enter SENDER_API_KEY and RECEIVER_API_KEY once)
   receiver API (Swagger UI)   ${env.CONSUMER_URL}/docs
   events of this run          curl -s ${k} "${env.CONSUMER_URL}/events?customer_id=${customer}"
   its dead letters            curl -s ${k} "${env.CONSUMER_URL}/dead-letters?customer_id=${customer}&status=open"
   replay them                 curl -s ${k} -X POST -H 'content-type: application/json' -d '{"filter":{"customer_id":"${customer}"}}' ${env.CONSUMER_URL}/dead-letters/replay
   consumer stats              curl -s ${k} ${env.CONSUMER_URL}/stats
   reconcile again             npm run reconcile -- --customer ${customer}
-  follow one event            make logs GREP=<a webhook_id from the events above>   (make logs: every part, live)
+  follow one event            make logs GREP=<webhook_id of one of this run's events>   (plain make logs: every part, live)
   retention                   data older than ${retentionHours} h is deleted; to change it: make down, then SENDER_RETENTION_HOURS=<h> CONSUMER_RETENTION_HOURS=<h> make up (0 keeps all)`);
   return ok ? 0 : 1;
 }
