@@ -15,6 +15,7 @@ import { registerDeadLetterRoutes } from './api/dead-letter-routes.js';
 import { registerEventRoutes } from './api/events-routes.js';
 import { registerSecretRoutes } from './api/secret-routes.js';
 import { registerSystemRoutes, type SystemDeps } from './api/system-routes.js';
+import { DASHBOARD_OPEN_PATHS, registerDashboardRoutes, type DashboardDeps } from './dashboard/routes.js';
 import type { Replayer } from './replay.js';
 import type { DeadLettersStore } from './store/dead-letters-store.js';
 import type { EventsQuery } from './store/events-query.js';
@@ -28,6 +29,8 @@ export interface AppDeps extends SystemDeps {
   secrets: SecretsStore;
   replay: Replayer;
   replayMax: number;
+  /** The live dashboard (docs/dashboard.md); left out, there is no /dashboard. */
+  dashboard?: DashboardDeps;
   deadLetterPurge: DeadLetterPurge;
 }
 
@@ -37,13 +40,15 @@ export const OPEN_PATHS = ['/ping', '/healthz', '/readyz', '/metrics', '/openapi
 /** Builds the consumer's HTTP app (the receiver API); never listens (see index.ts). */
 export function createApp(deps: AppDeps): OpenAPIHono {
   const app = new OpenAPIHono({ defaultHook: (result, c) => validationHook(result, c, result.target) });
-  app.use('*', apiKeyAuth({ keys: deps.apiKeys, open: OPEN_PATHS }));
+  const open = deps.dashboard ? [...OPEN_PATHS, ...DASHBOARD_OPEN_PATHS] : OPEN_PATHS;
+  app.use('*', apiKeyAuth({ keys: deps.apiKeys, open }));
 
   registerSystemRoutes(app, deps);
   registerEventRoutes(app, deps);
   registerDeadLetterRoutes(app, deps);
   registerDeadLetterPurgeRoutes(app, deps);
   registerSecretRoutes(app, deps);
+  if (deps.dashboard) registerDashboardRoutes(app, deps.dashboard);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'ApiKey', {
     type: 'apiKey',

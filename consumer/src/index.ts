@@ -19,6 +19,7 @@ import {
 } from '@hookpipe/lib';
 import { createApp } from './app.js';
 import { parseConfig } from './config.js';
+import { makeDashboard } from './dashboard/wire.js';
 import { makeLagReader } from './lag.js';
 import { createConsumerMetrics } from './metrics.js';
 import { createEventConsumer } from './pipeline/event-consumer.js';
@@ -121,6 +122,20 @@ async function main(): Promise<void> {
   });
 
   const stats = makeStatsStore(pool);
+  const dashboard = makeDashboard({
+    kafka,
+    groupId: config.CONSUMER_GROUP,
+    pool,
+    clock,
+    lag,
+    counters: () => metrics.snapshot(),
+    dbTotals: () => stats.totals(),
+    handlerUrls: config.CONSUMER_HANDLER_URLS,
+    accessLog: config.CONSUMER_NGINX_ACCESS_LOG,
+    senderUrl: config.CONSUMER_DASHBOARD_SENDER_URL,
+    pollMs: config.CONSUMER_DASHBOARD_POLL_MS,
+  });
+  shutdown.add('dashboard kafka admin', () => dashboard.close());
   const replayer = makeReplayer({ deadLetters: makeDeadLettersStore(pool), publish, clock });
   const app = createApp({
     logger,
@@ -141,6 +156,7 @@ async function main(): Promise<void> {
     lag: () => lag.read(),
     consumerStatus: () => eventConsumer.status(),
     counters: () => metrics.snapshot(),
+    dashboard: dashboard.deps,
   });
   if (config.CONSUMER_RETENTION_HOURS > 0) {
     const retention = makeConsumerRetention({

@@ -13,6 +13,7 @@ import {
   limitParam,
   security,
   typeParam,
+  webhookIdSchema,
 } from './common.js';
 import { decodeDeadLetterCursor } from './cursor.js';
 import { FailureSchema } from './events-routes.js';
@@ -70,6 +71,9 @@ export function registerDeadLetterRoutes(
     security,
     request: {
       query: z.object({
+        webhook_id: webhookIdSchema
+          .optional()
+          .openapi({ param: { name: 'webhook_id', in: 'query' }, description: 'Dead letters of one event' }),
         ...filterFields,
         status: z
           .enum(['open', 'replayed', 'all'])
@@ -194,6 +198,7 @@ export function registerDeadLetterRoutes(
     const cursor = q.cursor === undefined ? undefined : decodeDeadLetterCursor(q.cursor);
     if (cursor === null) throw new ApiError(400, 'invalid_cursor', 'cursor is not one this API returned');
     const page = await deps.deadLetters.list({
+      webhookId: q.webhook_id,
       customerId: q.customer_id,
       type: q.type,
       since: q.since,

@@ -3,6 +3,8 @@ import { encodeCursor, type DeadLetterCursor } from '../api/cursor.js';
 import type { StringHeaders } from '../pipeline/headers.js';
 
 export interface DeadLetterFilter {
+  /** The event's webhook-id (the dashboard's inspector looks an event's dead letters up by it). */
+  webhookId?: string | undefined;
   customerId?: string | undefined;
   type?: string | undefined;
   /** failed_at >= since */
@@ -86,6 +88,7 @@ export function whereClause(filter: DeadLetterFilter, params: unknown[]): string
     params.push(value);
     where.push(sql(`$${params.length}`));
   };
+  if (filter.webhookId !== undefined) add((p) => `webhook_id = ${p}`, filter.webhookId);
   if (filter.customerId !== undefined) add((p) => `customer_id = ${p}`, filter.customerId);
   if (filter.type !== undefined) add((p) => `event_type = ${p}`, filter.type);
   if (filter.since) add((p) => `failed_at >= ${p}`, filter.since);
