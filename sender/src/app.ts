@@ -12,6 +12,7 @@ import {
   notFoundHandler,
   type Logger,
 } from '@hookpipe/lib';
+import { corsForOrigins } from './api/cors.js';
 import type { ApiDeps } from './api/deps.js';
 import { addEmitterRoutes } from './api/emitter-routes.js';
 import { addEventRoutes } from './api/event-routes.js';
@@ -22,6 +23,8 @@ import { addWebhookRoutes } from './api/webhook-routes.js';
 export interface AppDeps extends ApiDeps {
   logger: Logger;
   apiKeys: readonly string[];
+  /** Browser origins allowed to call the API (SENDER_CORS_ORIGINS); none when left out. */
+  corsOrigins?: readonly string[];
 }
 
 /** Paths anyone may call: liveness, readiness, metrics and the API description. */
@@ -46,6 +49,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       'request',
     );
   });
+  if (deps.corsOrigins?.length) app.use(corsForOrigins(deps.corsOrigins));
   app.use(apiKeyAuth({ keys: deps.apiKeys, open: OPEN_PATHS }));
   // Room for the largest event data plus its envelope; the exact data limit is checked per route.
   const maxSize = deps.settings.maxEventBytes + 64 * 1024;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { env, loadConfig } from '@hookpipe/lib';
+import { DEFAULT_CORS_ORIGINS } from './api/cors.js';
 import { DEFAULT_ALLOWED_HOSTS } from './targets.js';
 
 const schema = z
@@ -42,6 +43,11 @@ const schema = z
     SENDER_RETENTION_INTERVAL_S: env.int(300, 10, 86_400),
     SENDER_RETENTION_BATCH: env.int(1000, 10, 50_000),
     SENDER_FAKER_SEED: z.coerce.number().int().min(0).optional(),
+    // Origins whose pages may call this API from a browser (the dashboard); `none` for none.
+    SENDER_CORS_ORIGINS: env
+      .list(DEFAULT_CORS_ORIGINS)
+      .transform((l) => (l.length === 1 && l[0] === 'none' ? [] : l))
+      .refine((l) => l.every(isOrigin), 'each entry must be an origin such as http://127.0.0.1:8082'),
     SENDER_SECRET_KEY: z
       .string()
       .refine((v) => secretKeyBytes(v) !== null, {
@@ -87,4 +93,14 @@ export function secretKeyBytes(value: string): Buffer | null {
     return key.length === 32 ? key : null;
   }
   return null;
+}
+
+/** `scheme://host[:port]` and nothing more: what a browser sends as `Origin`. */
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return ['http:', 'https:'].includes(url.protocol) && url.origin === value;
+  } catch {
+    return false;
+  }
 }

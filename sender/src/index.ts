@@ -90,6 +90,7 @@ async function main(): Promise<void> {
   const app = createApp({
     logger,
     apiKeys: config.SENDER_API_KEY,
+    corsOrigins: config.SENDER_CORS_ORIGINS,
     pool,
     clock,
     box,
