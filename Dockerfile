@@ -47,6 +47,8 @@ COPY --from=build /app/sender/dist sender/dist
 COPY --from=build /app/handler/dist handler/dist
 COPY --from=build /app/consumer/dist consumer/dist
 COPY consumer/migrations consumer/migrations
+# The dashboard's static page, served by the consumer at /dashboard.
+COPY dashboard dashboard
 COPY sender/migrations sender/migrations
 COPY compose/image/hookpipe-entrypoint.sh /usr/local/bin/hookpipe-entrypoint
 COPY compose/image/healthcheck /usr/local/lib/hookpipe/healthcheck

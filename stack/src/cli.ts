@@ -23,6 +23,7 @@ function printSummary(env: Record<string, string>): void {
     ['sender', env.SENDER_URL],
     ['ingress (nginx)', env.INGRESS_URL],
     ['consumer', env.CONSUMER_URL],
+    ['dashboard', `${env.CONSUMER_URL}/dashboard`],
     ['handlers', env.HANDLER_URLS],
     ['kafka', env.KAFKA_BROKERS],
     ['SENDER_API_KEY', env.SENDER_API_KEY],

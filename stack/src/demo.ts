@@ -110,8 +110,9 @@ async function main(): Promise<number> {
     simulate: { retry: settings.retryShare, dead: settings.deadShare },
   });
   console.log(
-    `  emitter started: ${Math.round(settings.retryShare * 100)} % of events fail once or twice in the consumer, ${Math.round(settings.deadShare * 100)} % always (Ctrl-C stops early)\n`,
+    `  emitter started: ${Math.round(settings.retryShare * 100)} % of events fail once or twice in the consumer, ${Math.round(settings.deadShare * 100)} % always (Ctrl-C stops early)`,
   );
+  console.log(`  watch it live: ${env.CONSUMER_URL}/dashboard (API keys in ${ctx.dir}/stack.env)\n`);
 
   let interrupted = false;
   const onSignal = () => {
@@ -188,6 +189,7 @@ async function main(): Promise<number> {
   const retentionHours = process.env.CONSUMER_RETENTION_HOURS || '72';
   console.log(`\n${bold('Look further')} (keys in ${ctx.dir}/stack.env; the stack keeps running: make down stops it)
   sender API (Swagger UI)     ${env.SENDER_URL}/docs
+  live dashboard              ${env.CONSUMER_URL}/dashboard   (enter SENDER_API_KEY and RECEIVER_API_KEY once)
   receiver API (Swagger UI)   ${env.CONSUMER_URL}/docs
   events of this run          curl -s ${k} "${env.CONSUMER_URL}/events?customer_id=${customer}"
   its dead letters            curl -s ${k} "${env.CONSUMER_URL}/dead-letters?customer_id=${customer}&status=open"

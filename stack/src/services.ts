@@ -25,9 +25,25 @@ export function serviceSpecs(ctx: StackContext): ServiceSpec[] {
       part: 'consumer',
       service: 'consumer',
       port: ports.consumer,
-      env: { CONSUMER_PORT: String(ports.consumer) },
+      env: {
+        CONSUMER_PORT: String(ports.consumer),
+        // The dashboard (docs/dashboard.md): the replicas to scrape, nginx's JSON access log, and
+        // the sender as the browser reaches it.
+        CONSUMER_HANDLER_URLS: ports.handlers.map((p) => `http://127.0.0.1:${p}`).join(' '),
+        CONSUMER_NGINX_ACCESS_LOG: path.join(ctx.logsDir, 'nginx-access.log'),
+        CONSUMER_DASHBOARD_SENDER_URL: `http://127.0.0.1:${ports.sender}`,
+      },
     },
-    { part: 'sender', service: 'sender', port: ports.sender, env: { SENDER_PORT: String(ports.sender) } },
+    {
+      part: 'sender',
+      service: 'sender',
+      port: ports.sender,
+      // The dashboard's page, served by the consumer, calls the sender's API from that origin.
+      env: {
+        SENDER_PORT: String(ports.sender),
+        SENDER_CORS_ORIGINS: `http://127.0.0.1:${ports.consumer},http://localhost:${ports.consumer}`,
+      },
+    },
   ];
 }
 
