@@ -152,6 +152,7 @@ describe('makeDashboardSampler', () => {
     const s = await sampler.state();
     expect(s.consumer.series).toEqual([]);
     expect(s.consumer.per_second.persisted).toBe(0);
+    expect(s.window_seconds).toBe(0); // the window starts again after the gap
     for (let i = 0; i < 10; i++) {
       w.now += 1000;
       await sampler.state();

@@ -2,7 +2,7 @@ import { errorMessage, type Clock } from '@hookpipe/lib';
 import type { DbTotals } from '../store/stats-store.js';
 import type { HandlerScrape, HandlerScraper } from './handler-scrape.js';
 import type { AccessLogReader, NginxWindow } from './nginx-log.js';
-import { deriveState, type DashboardState } from './state.js';
+import { MAX_GAP_MS, deriveState, type DashboardState } from './state.js';
 
 /** A topic partition's end offset and, for the consumed topics, the group's lag. */
 export interface PartitionOffsets {
@@ -90,6 +90,8 @@ export function makeDashboardSampler(deps: SamplerDeps) {
       })),
       refreshTotals(t),
     ]);
+    // After a long gap the old samples describe another time: the window starts again.
+    if (previous && t - previous.t > MAX_GAP_MS) history.length = 0;
     history.push({ t, handlers, nginx, kafka, counters: { ...deps.counters() }, latency });
     if (history.length > historySize + 1) history.splice(0, history.length - historySize - 1);
   }

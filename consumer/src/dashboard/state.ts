@@ -57,8 +57,8 @@ export interface DashboardState {
   };
 }
 
-// Rates over a longer gap (nobody looked for a while) would flatten into nonsense: no point then.
-const MAX_GAP_MS = 30_000;
+/** Rates over a longer gap (nobody looked for a while) would flatten into nonsense: no point then. */
+export const MAX_GAP_MS = 30_000;
 
 /** Growth of a counter; a counter that went down was reset (its process restarted). */
 const growth = (before: number | undefined, after: number) =>
