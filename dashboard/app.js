@@ -112,7 +112,13 @@ const eventRow = (e) =>
     h('td', {}, shortId(e.webhook_id, 22)),
     h('td', {}, shortId(e.customer_id, 18)),
     h('td', {}, e.event_type),
-    h('td', {}, e.retry_count > 0 ? badge(`${e.retry_count} ${e.retry_count === 1 ? 'retry' : 'retries'}`, 'warn') : badge('first try', 'ok')),
+    h(
+      'td',
+      {},
+      e.retry_count > 0
+        ? badge(`${e.retry_count} ${e.retry_count === 1 ? 'retry' : 'retries'}`, 'warn')
+        : badge('first try', 'ok'),
+    ),
   );
 
 // ---- one poll --------------------------------------------------------------------------------
