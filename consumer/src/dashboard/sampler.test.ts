@@ -33,6 +33,7 @@ function world() {
     partitions: [] as PartitionOffsets[] | Error | 'hang',
     counters: { persisted: 0, retried: 0, dead_lettered: 0 } as Record<string, number>,
     samples: 0,
+    kafkaReads: 0,
   };
   const deps: SamplerDeps = {
     clock: () => w.now,
@@ -47,12 +48,12 @@ function world() {
       path: '/x',
       read: () => (w.nginx instanceof Error ? Promise.reject(w.nginx) : Promise.resolve(w.nginx)),
     },
-    kafka: () =>
-      w.partitions === 'hang'
-        ? new Promise(() => undefined)
-        : w.partitions instanceof Error
-          ? Promise.reject(w.partitions)
-          : Promise.resolve(w.partitions),
+    kafka: () => {
+      w.kafkaReads += 1;
+      const p = w.partitions;
+      if (p === 'hang') return new Promise<PartitionOffsets[]>(() => undefined);
+      return p instanceof Error ? Promise.reject(p) : Promise.resolve(p);
+    },
     counters: () => w.counters,
     dbTotals: () =>
       Promise.resolve({ persisted: 5, retried: 1, dead_lettered: 1, dead_letters_open: 1, replayed: 0 }),
@@ -175,6 +176,11 @@ describe('makeDashboardSampler', () => {
     w.now += 2000;
     w.partitions = 'hang';
     expect((await sampler.state()).kafka.error).toBe('Kafka did not answer within 50 ms');
+    // The hung read is waited on again, not started once more per sample.
+    const before = w.kafkaReads;
+    w.now += 2000;
+    expect((await sampler.state()).kafka.error).toBe('Kafka did not answer within 50 ms');
+    expect(w.kafkaReads).toBe(before);
   });
 
   it('says which parts are not configured', async () => {

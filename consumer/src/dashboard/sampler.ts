@@ -58,6 +58,20 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 const DB_TOTALS_TTL_MS = 5000;
 
 /**
+ * At most one call of `fn` at a time: a call made while one is pending shares it. A read that
+ * outlives its timeout (Kafka or PostgreSQL down) is not started again on every sample.
+ */
+function singleFlight<A extends unknown[], T>(fn: (...args: A) => Promise<T>): (...args: A) => Promise<T> {
+  let pending: Promise<T> | undefined;
+  return (...args) => {
+    pending ??= fn(...args).finally(() => {
+      pending = undefined;
+    });
+    return pending;
+  };
+}
+
+/**
  * Samples the pipeline on demand: nothing runs while nobody looks at the dashboard, and however
  * many tabs poll, one sample is taken at most every `minIntervalMs` (concurrent callers share it).
  */
@@ -68,6 +82,9 @@ export function makeDashboardSampler(deps: SamplerDeps) {
   const historySize = deps.historySize ?? 90;
   let inFlight: Promise<void> | undefined;
   let totals: { at: number; value: DbTotals | null; error?: string } | undefined;
+  const readKafka = singleFlight(() => deps.kafka());
+  const readLatency = singleFlight((since: Date) => deps.persistLatency(since));
+  const readTotals = singleFlight(() => deps.dbTotals());
 
   async function take(): Promise<void> {
     const t = deps.clock();
@@ -81,11 +98,11 @@ export function makeDashboardSampler(deps: SamplerDeps) {
             (err: unknown) => ({ error: errorMessage(err) }),
           )
         : Promise.resolve(null),
-      withTimeout(deps.kafka(), timeoutMs, 'Kafka').then(
+      withTimeout(readKafka(), timeoutMs, 'Kafka').then(
         (partitions) => ({ partitions }),
         (err: unknown) => ({ error: errorMessage(err) }),
       ),
-      withTimeout(deps.persistLatency(since), timeoutMs, 'PostgreSQL').catch((err: unknown) => ({
+      withTimeout(readLatency(since), timeoutMs, 'PostgreSQL').catch((err: unknown) => ({
         error: errorMessage(err),
       })),
       refreshTotals(t),
@@ -99,7 +116,7 @@ export function makeDashboardSampler(deps: SamplerDeps) {
   async function refreshTotals(now: number): Promise<void> {
     if (totals && now - totals.at < DB_TOTALS_TTL_MS) return;
     try {
-      totals = { at: now, value: await withTimeout(deps.dbTotals(), timeoutMs, 'PostgreSQL') };
+      totals = { at: now, value: await withTimeout(readTotals(), timeoutMs, 'PostgreSQL') };
     } catch (err) {
       totals = { at: now, value: null, error: errorMessage(err) };
     }
