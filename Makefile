@@ -61,8 +61,9 @@ test: build ## everything: typecheck, lint, format, unit, integration and e2e te
 	$(MAKE) --no-print-directory test-integration
 
 .PHONY: clean
-clean: down ## stop the stack and remove build output and stack state (keeps the Kafka jar cache)
-	rm -rf .stack .stack-test */dist
+clean: ## stop the stacks, delete their state and data, and the build output (keeps the Kafka jar cache)
+	@if [ -f stack/dist/cli.js ]; then for d in .stack .stack-test; do [ -d $$d ] && STACK_DIR=$$d $(STACK) clean || true; done; fi
+	rm -rf */dist
 
 # ---- containers: docker compose and Testcontainers (docs/compose.md) -----------------------------
 CONTAINER_ENGINE ?= ../shared/tools/container-engine

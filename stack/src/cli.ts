@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 import { openContext, type PartName } from './context.js';
-import { allParts, down, startPart, stackEnv, status, stopPart, up } from './stack.js';
+import { allParts, clean, down, startPart, stackEnv, status, stopPart, up } from './stack.js';
 
 const USAGE = `usage: hookpipe-stack <command>
 
   up                 start Kafka, PostgreSQL, the services and nginx (idempotent); writes $STACK_DIR/stack.env
   down               stop everything this stack started
+  clean              down, then delete the stack's state, logs and PostgreSQL data (keeps the Kafka jars)
   status             show each part, its pid, port and health (exit 1 if any is unhealthy)
   env                print stack.env
   start <part>       start one part and wait until it is healthy
@@ -55,6 +56,10 @@ async function main(argv: string[]): Promise<number> {
     case 'down':
       await down(ctx);
       console.log('hookpipe local stack is down');
+      return 0;
+    case 'clean':
+      await clean(ctx);
+      console.log(`hookpipe local stack is down and ${ctx.dir} is gone (with its PostgreSQL data)`);
       return 0;
     case 'status': {
       const rows = await status(ctx);

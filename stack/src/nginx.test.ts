@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -20,8 +20,12 @@ describe('nginx template rendering', () => {
   it('reads KEY=value files, skipping comments', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'hookpipe-env-'));
     const file = path.join(dir, 'defaults.env');
-    writeFileSync(file, '# comment\nHOOKPIPE_A=1\n\nHOOKPIPE_B="two words"\n');
-    expect(readEnvFile(file)).toEqual({ HOOKPIPE_A: '1', HOOKPIPE_B: 'two words' });
+    try {
+      writeFileSync(file, '# comment\nHOOKPIPE_A=1\n\nHOOKPIPE_B="two words"\n');
+      expect(readEnvFile(file)).toEqual({ HOOKPIPE_A: '1', HOOKPIPE_B: 'two words' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

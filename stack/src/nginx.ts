@@ -79,6 +79,19 @@ export function localTemplateVars(ctx: StackContext, accessLog: string): Record<
 }
 
 /**
+ * nginx's temp files. As root nginx's workers run as nobody, which cannot enter a private
+ * checkout: their temp files live in a directory of their own under the system temp dir.
+ */
+export function nginxTempDir(ctx: StackContext): string {
+  return process.getuid?.() === 0
+    ? path.join(
+        os.tmpdir(),
+        `hookpipe-nginx-${createHash('sha256').update(ctx.dir).digest('hex').slice(0, 12)}`,
+      )
+    : path.join(ctx.dir, 'nginx', 'temp');
+}
+
+/**
  * Writes the outer nginx.conf (our pid, logs and temp paths; worker user) around the rendered
  * template and checks it with `nginx -t`.
  */
@@ -86,14 +99,7 @@ export async function writeNginxConfig(ctx: StackContext, bin: string): Promise<
   const dir = path.join(ctx.dir, 'nginx');
   mkdirSync(dir, { recursive: true });
   const root = process.getuid?.() === 0;
-  // As root nginx's workers run as nobody, which cannot enter a private checkout: their temp
-  // files live in a directory of their own under the system temp dir.
-  const temp = root
-    ? path.join(
-        os.tmpdir(),
-        `hookpipe-nginx-${createHash('sha256').update(ctx.dir).digest('hex').slice(0, 12)}`,
-      )
-    : path.join(dir, 'temp');
+  const temp = nginxTempDir(ctx);
   mkdirSync(temp, { recursive: true, mode: 0o700 });
   if (root) chownSync(temp, 65534, 65534);
   const accessLog = path.join(ctx.logsDir, 'nginx-access.log');

