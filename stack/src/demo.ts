@@ -7,9 +7,9 @@
  * reconciles and prints the summary with where to look further.
  */
 import pg from 'pg';
-import { signatureHeaders } from '@hookpipe/lib';
 import { openContext } from './context.js';
-import { sleep, waitUntil } from './proc.js';
+import { sleep } from './proc.js';
+import { waitUntilSecretKnown } from './probe.js';
 import { formatReport, reconcileOk, reconcileWhenSettled } from './reconcile.js';
 import { stackEnv } from './stack.js';
 
@@ -78,31 +78,8 @@ async function main(): Promise<number> {
     label: 'make demo',
   });
   console.log('  installed its secret on the receiver (POST /secrets)');
-  // Every replica picks a new secret up within 2 s: wait until each verifies one (a signed
-  // non-JSON probe gets 400 once the key is known, 401 before, and never reaches Kafka).
-  for (const url of env.HANDLER_URLS!.split(' ')) {
-    await waitUntil(
-      async () => {
-        const body = 'probe';
-        const res = await fetch(`${url}/webhook`, {
-          method: 'POST',
-          body,
-          headers: {
-            'content-type': 'application/json',
-            ...signatureHeaders({
-              id: `probe-${Date.now()}`,
-              timestamp: Math.floor(Date.now() / 1000),
-              body,
-              secrets: String(hook.secret_token),
-            }),
-          },
-        });
-        await res.body?.cancel();
-        return res.status === 400;
-      },
-      { timeoutMs: 10_000, what: `${url} to know the new secret` },
-    );
-  }
+  await waitUntilSecretKnown(env.HANDLER_URLS!.split(' '), String(hook.secret_token));
+
   const query = `customer_id=${encodeURIComponent(customer)}&webhook_id=${encodeURIComponent(webhookId)}`;
   await sender('POST', `/emitter/start?${query}`, {
     rate: settings.rate,

@@ -21,3 +21,4 @@ export {
   type ReconcileReport,
   type ReconcileScope,
 } from './reconcile.js';
+export { waitUntilSecretKnown } from './probe.js';

@@ -1,7 +1,7 @@
 import pg from 'pg';
-import { signatureHeaders } from '@hookpipe/lib';
+import { waitUntilSecretKnown } from '@hookpipe/stack';
 import type { TestEnv } from '../env.js';
-import { pollUntil, unique } from './poll.js';
+import { pollUntil } from './poll.js';
 
 export interface Answer {
   status: number;
@@ -52,41 +52,8 @@ export async function installReceiverSecret(env: TestEnv, customerId: string, se
     throw new Error(`POST /secrets answered ${res.status}: ${JSON.stringify(res.json)}`);
 }
 
-/**
- * Waits until every handler replica knows `secret`: a body signed with it that is not JSON gets
- * 400 (verified, then refused for its shape) once the key is known, 401 before, and it never
- * reaches Kafka either way.
- */
-export async function waitUntilKnown(
-  handlerUrls: readonly string[],
-  secret: string,
-  timeoutMs = 10_000,
-): Promise<void> {
-  for (const url of handlerUrls) {
-    await pollUntil(
-      async () => {
-        const body = 'probe, not json';
-        const res = await fetch(`${url}/webhook`, {
-          method: 'POST',
-          body,
-          headers: {
-            'content-type': 'application/json',
-            ...signatureHeaders({
-              id: unique('msg_probe'),
-              timestamp: Math.floor(Date.now() / 1000),
-              body,
-              secrets: secret,
-            }),
-          },
-          signal: AbortSignal.timeout(5000),
-        });
-        await res.text();
-        return res.status === 400;
-      },
-      { timeoutMs, what: `${url} to know the secret` },
-    );
-  }
-}
+/** Waits until every handler replica knows `secret` (a signed probe that never reaches Kafka). */
+export const waitUntilKnown = waitUntilSecretKnown;
 
 /** Waits until each URL's `/readyz` answers 200. */
 export async function waitReady(urls: readonly string[], timeoutMs = 60_000): Promise<void> {
