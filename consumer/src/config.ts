@@ -25,7 +25,7 @@ const schema = z
     CONSUMER_GROUP: z.string().min(1).max(255).default('hookpipe-consumer'),
     CONSUMER_CLIENT_ID: z.string().min(1).max(255).default('hookpipe-consumer'),
     CONSUMER_PARTITIONS_CONCURRENTLY: env.int(3, 1, 64),
-    CONSUMER_FETCH_MAX_WAIT_MS: env.int(500, 10, 10_000),
+    CONSUMER_FETCH_MAX_WAIT_MS: env.int(100, 10, 10_000),
     CONSUMER_MAX_BYTES_PER_PARTITION: env.int(1024 * 1024, 1024, 64 * 1024 * 1024),
     CONSUMER_SESSION_TIMEOUT_MS: env.int(30_000, 6000, 300_000),
     CONSUMER_HEARTBEAT_INTERVAL_MS: env.int(3000, 100, 60_000),
