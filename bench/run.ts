@@ -6,9 +6,10 @@
  * (see the head of each script). BENCH_SCENARIOS=ingest,consume,e2e picks scenarios;
  * BENCH_KEEP_STACK=1 leaves the stack up; BENCH_DOCS=off leaves docs/benchmarks.md alone;
  * BENCH_FRESH=0 keeps the previous run's data (by default each run starts from empty databases).
+ * `--summary` only rewrites the summary and the docs section from the results already there.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT, down, stackEnv, up } from '@hookpipe/stack';
 import { resultsDir, writeResult } from './lib/results.js';
@@ -42,7 +43,23 @@ async function freshStack(): Promise<void> {
   for (const dir of [ctx.state.pgDataDir, ctx.dir]) if (dir) rmSync(dir, { recursive: true, force: true });
 }
 
+/** Rewrites summary.md and the generated section of docs/benchmarks.md from the results. */
+function writeSummary(): string {
+  const summary = summarise(resultsDir());
+  writeResult('summary.md', summary);
+  if (process.env.BENCH_DOCS !== 'off') {
+    const doc = path.join(REPO_ROOT, 'docs', 'benchmarks.md');
+    updateDoc(doc, summary);
+    console.log(`bench: updated ${path.relative(REPO_ROOT, doc)}`);
+  }
+  return summary;
+}
+
 async function main(): Promise<number> {
+  if (process.argv.includes('--summary')) {
+    writeSummary();
+    return 0;
+  }
   const started = Date.now();
   const wanted = (process.env.BENCH_SCENARIOS ?? 'ingest,consume,e2e').split(',').map((s) => s.trim());
   const unknown = wanted.filter((s) => !(s in SCENARIOS));
@@ -76,14 +93,7 @@ async function main(): Promise<number> {
       await down(openBenchContext());
     }
   }
-  const summary = summarise(resultsDir());
-  writeResult('summary.md', summary);
-  if (process.env.BENCH_DOCS !== 'off') {
-    const doc = path.join(REPO_ROOT, 'docs', 'benchmarks.md');
-    updateDoc(doc, summary);
-    console.log(`bench: updated ${path.relative(REPO_ROOT, doc)}`);
-  }
-  console.log(`\n${readFileSync(path.join(resultsDir(), 'summary.md'), 'utf8')}`);
+  console.log(`\n${writeSummary()}`);
   console.log(
     `bench: ${((Date.now() - started) / 60_000).toFixed(1)} min${failed.length ? `; FAILED: ${failed.join(', ')}` : ''}`,
   );

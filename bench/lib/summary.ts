@@ -63,6 +63,8 @@ interface E2e {
   steps: { rate: number; baseline?: Run; pipeline?: Run }[];
   ceiling: { pipeline_rps: number; baseline_rps: number; ratio: number };
   main: Run;
+  confirm?: Run;
+  profiled?: Run;
   goal: { rate: number; p99_ms: number; met: boolean };
   profiles: Record<
     string,
@@ -165,13 +167,19 @@ function e2eLines(r: E2e): string[] {
     if (s.pipeline) out.push(runRow(s.pipeline, false));
   }
   out.push(runRow(r.main, false));
+  if (r.confirm) out.push(runRow(r.confirm, false));
+  if (r.profiled) out.push(runRow(r.profiled, false));
   out.push(
     '',
-    `Ceiling (highest sustained step): pipeline ${r.ceiling.pipeline_rps}/s, sender alone (bare 202 receiver) ${r.ceiling.baseline_rps}/s, ratio ${r.ceiling.ratio.toFixed(2)}.`,
-    `Main run ${r.main.rate}/s × ${r.main.seconds} s: p50 ${ms(r.main.latency.created_to_persisted.p50_ms)} ms, p99 **${ms(r.main.latency.created_to_persisted.p99_ms)}** ms; reconcile: ${r.main.reconcile ? `${r.main.reconcile.delivered} delivered, ${r.main.reconcile.persisted} persisted, ${r.main.reconcile.missing} missing, ${r.main.reconcile.duplicated} duplicated` : 'n/a'} — goal ${r.goal.rate}/s with p99 < ${r.goal.p99_ms} ms ${met(r.goal.met)}.`,
+    `Ceiling (highest sustained step): pipeline ${r.ceiling.pipeline_rps}/s, sender alone (bare 202 receiver) ${r.ceiling.baseline_rps}/s, ratio ${r.ceiling.ratio.toFixed(2)}.${r.confirm ? ` Held for ${r.confirm.seconds} s at ${r.confirm.rate}/s: p99 ${ms(r.confirm.latency.created_to_persisted.p99_ms)} ms, ${r.confirm.sustained ? 'sustained' : 'not sustained'}.` : ''}`,
+    `Main run ${r.main.rate}/s × ${r.main.seconds} s: p50 ${ms(r.main.latency.created_to_persisted.p50_ms)} ms, p99 **${ms(r.main.latency.created_to_persisted.p99_ms)}** ms; reconcile after it, over every pipeline event of the scenario so far: ${r.main.reconcile ? `${r.main.reconcile.delivered} delivered, ${r.main.reconcile.persisted} persisted, ${r.main.reconcile.missing} missing, ${r.main.reconcile.duplicated} duplicated` : 'n/a'} — goal ${r.goal.rate}/s with p99 < ${r.goal.p99_ms} ms ${met(r.goal.met)}.`,
   );
   if (Object.keys(r.profiles).length) {
-    out.push('', 'CPU profiles of the main run (`node --cpu-prof`), self time as a share of busy time:', '');
+    out.push(
+      '',
+      `CPU profiles (\`node --cpu-prof\`, the "profiled" run above; the profiler's own cost included), self time as a share of busy time:`,
+      '',
+    );
     for (const [name, p] of Object.entries(r.profiles)) {
       out.push(
         `- **${name}** (busy ${pct(p.busy_share)} of ${p.seconds} s): ${p.by_area
