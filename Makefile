@@ -104,7 +104,7 @@ bench: build ## benchmarks, each against a same-run baseline (~10 min): bench/re
 bench-smoke: build ## every benchmark for a few seconds (results in .stack-bench/smoke, docs untouched)
 	BENCH_RESULTS_DIR=.stack-bench/smoke BENCH_DOCS=off \
 	BENCH_INGEST_CONCURRENCY=4,32 BENCH_INGEST_STEP_S=2 BENCH_INGEST_WARMUP_S=1 BENCH_INGEST_RATE_S=2 \
-	BENCH_CONSUME_EVENTS=5000 BENCH_E2E_STEPS=200 BENCH_E2E_STEP_S=4 BENCH_E2E_RATE=200 BENCH_E2E_SECONDS=4 \
+	BENCH_CONSUME_EVENTS=5000 BENCH_E2E_STEPS=200 BENCH_E2E_STEP_S=4 BENCH_E2E_RATE=200 BENCH_E2E_SECONDS=4 BENCH_E2E_WARMUP_S=2 \
 	BENCH_E2E_PROFILE=off $(BENCH)
 
 # ---- logs (docs/logs.md) ---------------------------------------------------------------------------
