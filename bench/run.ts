@@ -13,7 +13,13 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT, down, stackEnv, up } from '@hookpipe/stack';
 import { resultsDir, writeResult } from './lib/results.js';
-import { HANDLER_BENCH_ENV, benchEnv, openBenchContext, setHandlerOverrides } from './lib/stack.js';
+import {
+  HANDLER_BENCH_ENV,
+  benchEnv,
+  openBenchContext,
+  setHandlerOverrides,
+  stopLeftoverBaseline,
+} from './lib/stack.js';
 import { summarise, updateDoc } from './lib/summary.js';
 
 const SCENARIOS: Record<string, string[]> = {
@@ -39,6 +45,7 @@ function runScript(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
  */
 async function freshStack(): Promise<void> {
   const ctx = openBenchContext(true);
+  await stopLeftoverBaseline(ctx);
   await down(ctx);
   for (const dir of [ctx.state.pgDataDir, ctx.dir]) if (dir) rmSync(dir, { recursive: true, force: true });
 }
@@ -90,7 +97,9 @@ async function main(): Promise<number> {
     else {
       console.log('\nbench: bringing the bench stack down');
       // The scenarios restart parts from their own processes: read the pids they saved.
-      await down(openBenchContext());
+      const last = openBenchContext();
+      await stopLeftoverBaseline(last);
+      await down(last);
     }
   }
   console.log(`\n${writeSummary()}`);

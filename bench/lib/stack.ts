@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   openContext,
@@ -9,9 +9,8 @@ import {
   type StackContext,
 } from '@hookpipe/stack';
 import { assertPortFree, portOpen } from '../../stack/src/ports.js';
-import { spawnDetached, stopProcess, waitUntil } from '../../stack/src/proc.js';
+import { commandLine, isAlive, spawnDetached, stopProcess, waitUntil } from '../../stack/src/proc.js';
 import { commonServiceEnv, serviceSpecs, waitForService } from '../../stack/src/services.js';
-import { isAlive } from '../../stack/src/proc.js';
 import { startNginx } from '../../stack/src/nginx.js';
 
 /**
@@ -134,12 +133,28 @@ export interface Baseline {
   stop(): Promise<void>;
 }
 
+const baselineContext = (ctx: StackContext) =>
+  openContext({ env: ctx.env, dir: path.join(ctx.dir, 'baseline'), log: () => undefined });
+const barePidsFile = (base: StackContext) => path.join(base.dir, 'bare-pids.json');
+
+/** Stops a baseline a crashed run left behind (its nginx, and bare servers that are still ours). */
+export async function stopLeftoverBaseline(ctx: StackContext): Promise<void> {
+  const base = baselineContext(ctx);
+  await stopPart(base, 'nginx');
+  if (!existsSync(barePidsFile(base))) return;
+  for (const pid of JSON.parse(readFileSync(barePidsFile(base), 'utf8')) as number[]) {
+    if (commandLine(pid).includes('bare-server.ts')) await stopProcess(pid, { graceMs: 5000 });
+  }
+  rmSync(barePidsFile(base), { force: true });
+}
+
 export async function startBaseline(ctx: StackContext): Promise<Baseline> {
   const replicas = ctx.state.ports.handlers.length;
   const nginxPort = ctx.state.ports.ingress - 11;
   const ports = Array.from({ length: replicas }, (_, i) => nginxPort + 1 + i);
+  await stopLeftoverBaseline(ctx);
   for (const p of [nginxPort, ...ports]) await assertPortFree(p, 'the ingest baseline', 'STACK_PORT_OFFSET');
-  const base = openContext({ env: ctx.env, dir: path.join(ctx.dir, 'baseline'), log: () => undefined });
+  const base = baselineContext(ctx);
   base.state.ports = { ...base.state.ports, ingress: nginxPort, handlers: ports };
   base.state.pids = {};
   base.save();
@@ -147,6 +162,7 @@ export async function startBaseline(ctx: StackContext): Promise<Baseline> {
   const stop = async () => {
     await stopPart(base, 'nginx');
     await Promise.all(pids.map((pid) => stopProcess(pid, { graceMs: 5000 })));
+    rmSync(barePidsFile(base), { force: true });
   };
   try {
     for (const port of ports) {
@@ -160,6 +176,7 @@ export async function startBaseline(ctx: StackContext): Promise<Baseline> {
         }),
       );
     }
+    writeFileSync(barePidsFile(base), JSON.stringify(pids));
     base.state.pids.nginx = await startNginx(base);
     base.save();
     for (const port of [nginxPort, ...ports]) {
