@@ -75,8 +75,10 @@ export function startService(
 ): number {
   const entry = path.join(ctx.root, spec.service, 'dist', 'index.js');
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` first`);
-  const env = { ...process.env, ...ctx.env, ...commonServiceEnv(ctx), ...spec.env, ...overrides };
-  delete env.NODE_OPTIONS; // vitest/tsx loaders must not leak into services
+  // The launching process's NODE_OPTIONS (vitest's or tsx's loaders) must not leak into the
+  // services; one given as an override for this part (say --cpu-prof) is kept.
+  const { NODE_OPTIONS: _inherited, ...inherited } = { ...process.env, ...ctx.env };
+  const env = { ...inherited, ...commonServiceEnv(ctx), ...spec.env, ...overrides };
   return spawnDetached({
     command: process.execPath,
     args: ['--enable-source-maps', entry],

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '@hookpipe/lib';
-import { createPublisher, type ProducerLike } from './publisher.js';
+import { chunkBySize, createPublisher, recordBytes, type ProducerLike } from './publisher.js';
 
 type SendBatchArgs = Parameters<ProducerLike['sendBatch']>[0];
 
@@ -42,7 +42,40 @@ const record = (topic: string, n: number) => ({
   headers: {},
 });
 
+describe('chunkBySize', () => {
+  const sized = (n: number) => ({ topic: 'dlq', key: null, value: Buffer.alloc(n), headers: { h: 'xy' } });
+
+  it('counts key, value and headers', () => {
+    expect(
+      recordBytes({ topic: 't', key: Buffer.from('kk'), value: Buffer.alloc(10), headers: { ab: 'cde' } }),
+    ).toBe(17);
+  });
+
+  it('keeps order and never puts more than the limit in one chunk (a bigger record goes alone)', () => {
+    const chunks = chunkBySize([sized(40), sized(40), sized(40), sized(200), sized(10)], 100);
+    expect(chunks.map((c) => c.map((r) => r.value?.length))).toEqual([[40, 40], [40], [200], [10]]);
+  });
+});
+
 describe('createPublisher', () => {
+  it('splits a large publish into requests under the size limit, in order', async () => {
+    const { made, create } = producers();
+    const pub = createPublisher({ createProducer: create, logger: silentLogger(), maxRequestBytes: 1000 });
+    const records = Array.from({ length: 10 }, (_, i) => ({
+      topic: 'dlq',
+      key: null,
+      value: Buffer.alloc(300, i),
+      headers: {},
+    }));
+    await pub.publish(records);
+    const sent = made[0]!.sent;
+    expect(sent).toHaveLength(4);
+    const values = sent.flatMap((b) =>
+      b.topicMessages!.flatMap((t) => t.messages.map((m) => (m.value as Buffer)[0])),
+    );
+    expect(values).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+
   it('groups records by topic in one request with acks=all', async () => {
     const { made, create } = producers();
     const pub = createPublisher({ createProducer: create, logger: silentLogger() });

@@ -18,6 +18,34 @@ export function createRetryProducer(kafka: Kafka): Producer {
   });
 }
 
+/** A record's size as sent: key, value and headers (names and values). */
+export function recordBytes(r: OutgoingRecord): number {
+  let n = (r.key?.length ?? 0) + (r.value?.length ?? 0);
+  for (const [k, v] of Object.entries(r.headers ?? {})) {
+    for (const one of [v].flat()) n += k.length + (one === undefined ? 0 : Buffer.byteLength(one));
+  }
+  return n;
+}
+
+/** Splits records, in order, into chunks of at most `maxBytes` (a larger record goes alone). */
+export function chunkBySize(records: readonly OutgoingRecord[], maxBytes: number): OutgoingRecord[][] {
+  const chunks: OutgoingRecord[][] = [];
+  let current: OutgoingRecord[] = [];
+  let size = 0;
+  for (const r of records) {
+    const n = recordBytes(r);
+    if (current.length > 0 && size + n > maxBytes) {
+      chunks.push(current);
+      current = [];
+      size = 0;
+    }
+    current.push(r);
+    size += n;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
 export type ProducerLike = Pick<Producer, 'connect' | 'disconnect' | 'sendBatch'>;
 
 export interface Publisher {
@@ -33,7 +61,13 @@ export interface Publisher {
  * would reuse those numbers and be acknowledged as a duplicate without being written. A new
  * producer id cannot collide, and serialising means no other send rides on the broken one.
  */
-export function createPublisher(deps: { createProducer: () => ProducerLike; logger: Logger }): Publisher {
+export function createPublisher(deps: {
+  createProducer: () => ProducerLike;
+  logger: Logger;
+  /** Most record bytes (key, value, headers) in one request; default 512 KiB. */
+  maxRequestBytes?: number;
+}): Publisher {
+  const maxRequestBytes = deps.maxRequestBytes ?? 512 * 1024;
   let producer: ProducerLike | undefined;
   let queue: Promise<unknown> = Promise.resolve();
   let stopped = false;
@@ -53,6 +87,13 @@ export function createPublisher(deps: { createProducer: () => ProducerLike; logg
 
   const send = async (records: readonly OutgoingRecord[]): Promise<void> => {
     if (stopped) throw new Error('the publisher is stopped');
+    // One request per chunk: all of a chunk's records for one partition travel as one record
+    // batch, which the broker refuses past message.max.bytes (1 MiB by default) — a batch of many
+    // dead letters to the single DLQ partition would otherwise be refused forever.
+    for (const chunk of chunkBySize(records, maxRequestBytes)) await sendChunk(chunk);
+  };
+
+  const sendChunk = async (records: readonly OutgoingRecord[]): Promise<void> => {
     const byTopic = new Map<string, Message[]>();
     for (const r of records) {
       const list = byTopic.get(r.topic) ?? [];
