@@ -51,7 +51,7 @@ test-unit: build ## unit tests only (no services needed)
 
 .PHONY: test-integration
 test-integration: build ## integration and e2e suites against a real local stack (brought up and down)
-	scripts/ensure-chromium.sh
+	scripts/ensure-test-packages.sh
 	npx vitest run --project integration || { status=$$?; $(TEST_STACK) down || true; exit $$status; }
 
 .PHONY: test

@@ -1,6 +1,6 @@
 /**
  * Debian's Chromium driven by playwright-core: no browser download, a fresh profile per launch.
- * `scripts/ensure-chromium.sh` installs the package (`make test` runs it).
+ * `scripts/ensure-test-packages.sh` installs the package (`make test` runs it).
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -29,7 +29,7 @@ export interface Browser {
 /** Launches headless Chromium with a new, empty user data dir (removed on close). */
 export async function launchChromium(options: { width?: number; height?: number } = {}): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: run scripts/ensure-chromium.sh (Debian package chromium)`);
+    throw new Error(`${CHROMIUM} is missing: run scripts/ensure-test-packages.sh (Debian package chromium)`);
   }
   // playwright refuses --user-data-dir in args: a persistent context is how it takes one.
   const profile = await mkdtemp(path.join(tmpdir(), 'hookpipe-chromium-'));
