@@ -82,10 +82,11 @@ export function makeWebhookHandler(deps: WebhookDeps) {
       });
 
     try {
-      if (deps.draining()) {
-        c.header('Connection', 'close');
-        return retryLater(...UNAVAILABLE.closed);
-      }
+      // Draining: the request is still served (the batcher and producer run until the server
+      // has closed), and the connection is not reused, so nginx opens its next one elsewhere.
+      // Answering 503 instead would make nginx count the replica failed (with http_503 in
+      // proxy_next_upstream) or hand the 503 to the sender (without).
+      if (deps.draining()) c.header('Connection', 'close');
       if (!isJsonContentType(c.req.header('content-type'))) {
         return answer(
           'unsupported_media_type',
