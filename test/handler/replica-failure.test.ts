@@ -3,6 +3,7 @@ import type { PartName } from '@hookpipe/stack';
 import { getTestEnv, type TestEnv } from '../env.js';
 import {
   mapLimit,
+  pollUntil,
   postWebhook,
   secretsTable,
   signedRequest,
@@ -59,22 +60,47 @@ async function streamAndStop(part: PartName, signal: NodeJS.Signals, n = 300) {
   await stopping;
   // The stream went on after the replica was gone, so the routing around it was exercised.
   expect(answeredAfterStop).toBeGreaterThan(0);
-  return requests.map((req, i) => ({ req, status: answers[i]!.status }));
+  return requests.map((req, i) => ({ req, answer: answers[i]! }));
 }
 
-async function expectEveryAcceptedRecorded(results: { req: { id: string }; status: number }[]) {
+const RETRY_LATER = ['kafka_unavailable', 'kafka_timeout', 'overloaded', 'shutting_down'];
+
+/**
+ * What a sender would do with the answers: a 202 is done; a 503 with Retry-After (a replica whose
+ * producer is reconnecting, say) is sent again, same webhook-id, until accepted. Anything else is
+ * a failure of the tier. Returns the statuses of the first answers.
+ */
+async function settle(results: Awaited<ReturnType<typeof streamAndStop>>): Promise<number[]> {
+  for (const { req, answer } of results) {
+    if (answer.status === 202) continue;
+    expect(answer.status, `${req.id}: ${JSON.stringify(answer.json)}`).toBe(503);
+    expect(Number(answer.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(RETRY_LATER).toContain(answer.json.error);
+    await pollUntil(async () => (await postWebhook(env.ingressUrl, req)).status === 202, {
+      timeoutMs: 30_000,
+      what: `${req.id} to be accepted on a retry`,
+    });
+  }
+  return results.map((r) => r.answer.status);
+}
+
+async function expectEveryAcceptedRecorded(results: { req: { id: string } }[]) {
   await collector.caughtUp();
-  for (const { req, status } of results) {
-    // A 2xx only after Kafka acknowledged: each accepted id is there. A retry by nginx after a
-    // crash may add a duplicate record, which the consumer dedupes on webhook-id.
-    if (status === 202) expect(collector.records(req.id).length, req.id).toBeGreaterThanOrEqual(1);
+  for (const { req } of results) {
+    // A 2xx only after Kafka acknowledged: each id (all accepted by now) is there. A retry by
+    // nginx after a crash may add a duplicate record, which the consumer dedupes on webhook-id.
+    expect(collector.records(req.id).length, req.id).toBeGreaterThanOrEqual(1);
   }
 }
 
 describe('one replica stopped mid-stream', () => {
   it('crash (SIGKILL): nginx routes around it and every 2xx has its record', async () => {
     const results = await streamAndStop('handler-2', 'SIGKILL');
-    expect(results.map((r) => r.status)).toEqual(Array(results.length).fill(202));
+    const first = await settle(results);
+    // The crashed replica itself costs nothing: nginx moves its requests to another one.
+    expect(first.filter((s) => s !== 202).length, `first answers: ${first.join(',')}`).toBeLessThan(
+      results.length / 10,
+    );
     await expectEveryAcceptedRecorded(results);
     await env.startPart('handler-2');
     stopped.delete('handler-2');
@@ -83,9 +109,15 @@ describe('one replica stopped mid-stream', () => {
   it('graceful stop (SIGTERM): in-flight requests finish, the rest go elsewhere, each recorded once', async () => {
     await waitReady(env.handlerUrls);
     const results = await streamAndStop('handler-3', 'SIGTERM');
-    expect(results.map((r) => r.status)).toEqual(Array(results.length).fill(202));
+    const first = await settle(results);
+    expect(first.filter((s) => s !== 202).length, `first answers: ${first.join(',')}`).toBeLessThan(
+      results.length / 10,
+    );
     await expectEveryAcceptedRecorded(results);
-    for (const { req } of results) expect(collector.records(req.id), req.id).toHaveLength(1);
+    // A drain loses nothing and sends nothing twice: an event accepted at once is one record.
+    for (const { req, answer } of results) {
+      if (answer.status === 202) expect(collector.records(req.id), req.id).toHaveLength(1);
+    }
     await env.startPart('handler-3');
     stopped.delete('handler-3');
   });
