@@ -220,25 +220,25 @@ export async function emitterCounts(pool: Pool, ids: readonly string[]): Promise
     ids.map((id) => [id, { counters: new Map(), pending: 0, retrying: 0 }]),
   );
   if (ids.length === 0) return out;
-  const [counters, open] = await Promise.all([
-    pool.query<{ emitter_id: string; name: string; n: string }>(
-      `SELECT emitter_id, name, n FROM emitter_counters WHERE emitter_id = ANY($1::text[])`,
-      [ids],
-    ),
-    pool.query<{ emitter_id: string; pending: string; retrying: string }>(
-      `SELECT emitter_id, count(*) AS pending, count(*) FILTER (WHERE last_attempt_at IS NOT NULL) AS retrying
-       FROM deliveries WHERE emitter_id = ANY($1::text[]) AND status IN ('pending', 'held')
-       GROUP BY emitter_id`,
-      [ids],
-    ),
-  ]);
-  for (const r of counters.rows) out.get(r.emitter_id)?.counters.set(r.name, Number(r.n));
-  for (const r of open.rows) {
+  // One statement, so one snapshot: counters and open deliveries read in two queries could see
+  // a delivery finish in between (neither pending nor yet counted delivered).
+  const { rows } = await pool.query<{ emitter_id: string; name: string; n: string }>(
+    `SELECT emitter_id, name, n FROM emitter_counters WHERE emitter_id = ANY($1::text[])
+     UNION ALL
+     SELECT emitter_id, '.pending', count(*) FROM deliveries
+      WHERE emitter_id = ANY($1::text[]) AND status IN ('pending', 'held') GROUP BY emitter_id
+     UNION ALL
+     SELECT emitter_id, '.retrying', count(*) FROM deliveries
+      WHERE emitter_id = ANY($1::text[]) AND status IN ('pending', 'held') AND last_attempt_at IS NOT NULL
+      GROUP BY emitter_id`,
+    [ids],
+  );
+  for (const r of rows) {
     const c = out.get(r.emitter_id);
-    if (c) {
-      c.pending = Number(r.pending);
-      c.retrying = Number(r.retrying);
-    }
+    if (!c) continue;
+    if (r.name === '.pending') c.pending = Number(r.n);
+    else if (r.name === '.retrying') c.retrying = Number(r.n);
+    else c.counters.set(r.name, Number(r.n));
   }
   return out;
 }
