@@ -73,15 +73,47 @@ export function createEventConsumer(options: EventConsumerOptions) {
   let joined = false;
   let memberId: string | null = null;
 
+  let restartTimer: NodeJS.Timeout | undefined;
+  let restarts = 0;
+
   consumer.on(consumer.events.GROUP_JOIN, (e) => {
     joined = true;
+    restarts = 0;
     memberId = e.payload.memberId;
     logger.info({ memberId, assignment: e.payload.memberAssignment }, 'joined consumer group');
   });
   consumer.on(consumer.events.CRASH, (e) => {
     joined = false;
     logger.error({ err: e.payload.error, restart: e.payload.restart }, 'consumer crashed');
+    // kafkajs restarts the member itself after a retriable error only. After a non-retriable one
+    // (say "Failed to find group coordinator" once its retries ran out during a long broker
+    // outage) it stays stopped: the seed's "idle forever" defect. Start it again, with backoff.
+    if (!e.payload.restart && running) scheduleRestart();
   });
+
+  function scheduleRestart(): void {
+    if (restartTimer) return;
+    const delayMs = exponentialBackoff(restarts, { baseMs: 1000, capMs: 30_000 });
+    restarts += 1;
+    restartTimer = setTimeout(() => {
+      void (async () => {
+        for (const { timer } of holds.values()) clearTimeout(timer);
+        holds.clear();
+        try {
+          await consumer.disconnect().catch(() => undefined);
+          if (!running) return;
+          logger.warn({ attempt: restarts }, 'starting the stopped Kafka consumer again');
+          await runConsumer();
+        } catch (err) {
+          logger.error({ err: errorMessage(err), attempt: restarts }, 'restarting the Kafka consumer failed');
+          restartTimer = undefined;
+          if (running) scheduleRestart();
+          return;
+        }
+        restartTimer = undefined;
+      })();
+    }, delayMs);
+  }
   consumer.on(consumer.events.STOP, () => (joined = false));
 
   const key = (topic: string, partition: number) => `${topic}/${partition}`;
@@ -148,22 +180,28 @@ export function createEventConsumer(options: EventConsumerOptions) {
     await payload.heartbeat();
   }
 
+  async function runConsumer(): Promise<void> {
+    await consumer.connect();
+    await consumer.subscribe({ topics: [...options.topics], fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: options.partitionsConcurrently,
+      eachBatch,
+    });
+  }
+
   return {
     consumer,
     async start(): Promise<void> {
-      await consumer.connect();
-      await consumer.subscribe({ topics: [...options.topics], fromBeginning: true });
       running = true;
-      await consumer.run({
-        autoCommit: false,
-        eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: options.partitionsConcurrently,
-        eachBatch,
-      });
+      await runConsumer();
     },
     /** Stops fetching, lets the batches in hand finish and commit, then leaves the group. */
     async stop(): Promise<void> {
       running = false;
+      clearTimeout(restartTimer);
+      restartTimer = undefined;
       for (const { timer } of holds.values()) clearTimeout(timer);
       holds.clear();
       await consumer.disconnect();
