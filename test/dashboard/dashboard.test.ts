@@ -106,18 +106,23 @@ describe('dashboard', () => {
   });
 
   it('replays a dead letter with the button and the inspector shows the persisted row', async () => {
-    // The emitter's dead share makes dead letters (after the consumer's retries). Stop it first, so
-    // the list stops growing, then take one of the customer's open dead letters the page shows.
+    // The emitter's dead share makes dead letters (after the consumer's retries), drawn at random
+    // per event: keep it running until the customer has one, then stop it, so the list stops
+    // growing, and take one of the customer's open dead letters the page shows.
     const receiver = receiverApi(env);
+    const openOfCustomer = `/dead-letters?customer_id=${encodeURIComponent(webhook.customerId)}&status=open&limit=50`;
+    await pollUntil(async () => ((await receiver.get(openOfCustomer)).json.data ?? []).length > 0, {
+      timeoutMs: 60_000,
+      what: 'a first dead letter of the test customer',
+      intervalMs: 500,
+    });
     await page.click(`[data-testid=emitter][data-webhook="${webhook.webhookId}"] [data-testid=emitter-stop]`);
     await page
       .locator(`[data-testid=emitter][data-webhook="${webhook.webhookId}"][data-status=stopped]`)
       .waitFor({ timeout: 15_000 });
     const dl = await pollUntil(
       async () => {
-        const res = await receiver.get(
-          `/dead-letters?customer_id=${encodeURIComponent(webhook.customerId)}&status=open&limit=50`,
-        );
+        const res = await receiver.get(openOfCustomer);
         for (const d of (res.json.data ?? []) as { id: number; webhook_id: string }[]) {
           if ((await page.locator(`[data-testid=dead-letter][data-id="${d.id}"]`).count()) > 0) return d;
         }
