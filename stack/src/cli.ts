@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import path from 'node:path';
 import { openContext, type PartName } from './context.js';
 import { allParts, clean, down, startPart, stackEnv, status, stopPart, up } from './stack.js';
 
@@ -19,7 +20,7 @@ env:   STACK_DIR (.stack), STACK_PORT_OFFSET (0), HANDLER_REPLICAS (3), SENDER_P
        CONSUMER_PORT, HANDLER_BASE_PORT, KAFKA_PORT, KAFKA_CONTROLLER_PORT, PG_PORT, DATABASE_URL,
        KAFKA_HEAP_OPTS, LOG_LEVEL, LOG_EVENTS (on)`;
 
-function printSummary(env: Record<string, string>): void {
+function printSummary(env: Record<string, string>, stackFile: string): void {
   const rows = [
     ['sender', env.SENDER_URL],
     ['ingress (nginx)', env.INGRESS_URL],
@@ -27,11 +28,18 @@ function printSummary(env: Record<string, string>): void {
     ['dashboard', `${env.CONSUMER_URL}/dashboard`],
     ['handlers', env.HANDLER_URLS],
     ['kafka', env.KAFKA_BROKERS],
-    ['SENDER_API_KEY', env.SENDER_API_KEY],
-    ['RECEIVER_API_KEY', env.RECEIVER_API_KEY],
-    ['RECEIVER_SECRET', `${env.RECEIVER_SECRET} (customer "demo")`],
+    ['SENDER_API_KEY', mask(env.SENDER_API_KEY)],
+    ['RECEIVER_API_KEY', mask(env.RECEIVER_API_KEY)],
+    ['RECEIVER_SECRET', `${mask(env.RECEIVER_SECRET)} (customer "demo")`],
   ];
   for (const [k, v] of rows) console.log(`  ${k!.padEnd(18)} ${v}`);
+  console.log(`  keys and secret in full: ${stackFile}  (load them: set -a; . ${stackFile}; set +a)`);
+}
+
+/** Keys and secrets are not printed (terminal scrollback and CI logs keep them): a prefix only. */
+function mask(value: string | undefined): string {
+  if (!value) return '(not set)';
+  return `${value.slice(0, value.startsWith('whsec_') ? 9 : 6)}…`;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -50,7 +58,7 @@ async function main(argv: string[]): Promise<number> {
     case 'up': {
       const env = await up(ctx);
       console.log(`\nhookpipe local stack is up (${ctx.dir}/stack.env):`);
-      printSummary(env);
+      printSummary(env, path.relative(process.cwd(), path.join(ctx.dir, 'stack.env')) || 'stack.env');
       return 0;
     }
     case 'down':
