@@ -10,12 +10,16 @@
  *   node --import tsx bench/ab.ts
  *
  * A variant may give `"dist": "<dir>"` holding `handler/dist` (a copy of the build before a code
- * change). AB_LOAD: `closed:<concurrency>` or `rate:<requests/s>`. Needs the bench stack up.
+ * change), and `"profile": "<dir>"` to run its handlers under `node --cpu-prof` (profiles written
+ * there, summarised at the end; the profiler's own cost is in that variant's figures). AB_LOAD: `closed:<concurrency>` or `rate:<requests/s>`. Needs the bench stack up.
  */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { livePid, startPart, stopPart } from '@hookpipe/stack';
 import { startCpuMeter } from './lib/cpu.js';
 import { runClosedLoop, runFixedRate, type LoadResult } from './lib/load.js';
 import { delta, scrapeSums } from './lib/metrics.js';
+import { formatProfile, summariseProfile } from './lib/profile.js';
 import { installSecrets, removeSecrets, skipBacklog } from './lib/receiver.js';
 import { envNumber, ratio, writeResult } from './lib/results.js';
 import { createSignedSource, makeCustomers } from './lib/signed.js';
@@ -33,6 +37,7 @@ interface Variant {
   name: string;
   env?: Record<string, string>;
   dist?: string;
+  profile?: string;
 }
 
 /** Median CPU seconds per request, in milliseconds. */
@@ -91,7 +96,15 @@ async function main(): Promise<void> {
       const b = await load(baseline.origin);
       baseRows.push({ rps: b.rps, p99: b.latency.p99_ms });
       for (const v of variants) {
-        await restartCustom(ctx, handlerParts(ctx), { ...HANDLER_BENCH_ENV, ...v.env }, { distRoot: v.dist });
+        await restartCustom(
+          ctx,
+          handlerParts(ctx),
+          { ...HANDLER_BENCH_ENV, ...v.env },
+          {
+            distRoot: v.dist,
+            profileDir: v.profile,
+          },
+        );
         await new Promise((r) => setTimeout(r, 1500)); // keyring loaded, producer connected
         const before = await scrapeSums(handlerUrls, metricNames);
         const cpu = startCpuMeter({
@@ -159,6 +172,14 @@ async function main(): Promise<void> {
     variants: summary,
   });
   console.log(`  wrote ${file}`);
+  for (const v of variants) {
+    if (!v.profile) continue;
+    for (const part of handlerParts(ctx)) {
+      const profile = path.join(v.profile, `${part}.cpuprofile`);
+      if (existsSync(profile))
+        console.log(formatProfile(`${v.name} ${part}`, summariseProfile(profile, 25), 25).join('\n'));
+    }
+  }
 }
 
 main().catch((err: unknown) => {
