@@ -11,7 +11,9 @@
  *
  * A variant may give `"dist": "<dir>"` holding `handler/dist` (a copy of the build before a code
  * change), and `"profile": "<dir>"` to run its handlers under `node --cpu-prof` (profiles written
- * there, summarised at the end; the profiler's own cost is in that variant's figures). AB_LOAD: `closed:<concurrency>` or `rate:<requests/s>`. Needs the bench stack up.
+ * there, summarised at the end; the profiler's own cost is in that variant's figures), or
+ * `"script": "bench/kafka-floor.ts"` to run that file in the handlers' place.
+ * AB_LOAD: `closed:<concurrency>` or `rate:<requests/s>`. Needs the bench stack up.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -38,6 +40,8 @@ interface Variant {
   env?: Record<string, string>;
   dist?: string;
   profile?: string;
+  /** A TypeScript file run in place of the handler (e.g. bench/kafka-floor.ts). */
+  script?: string;
 }
 
 /** Median CPU seconds per request, in milliseconds. */
@@ -103,6 +107,7 @@ async function main(): Promise<void> {
           {
             distRoot: v.dist,
             profileDir: v.profile,
+            script: v.script,
           },
         );
         await new Promise((r) => setTimeout(r, 1500)); // keyring loaded, producer connected

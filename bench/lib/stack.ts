@@ -74,14 +74,15 @@ export async function restartParts(
  * Restarts service parts as processes of our own, like the launcher's but with extra options:
  * `profileDir` runs them under `node --cpu-prof` (profiles are written when they exit: stopPart's
  * SIGTERM → graceful shutdown → process.exit); `distRoot` runs another build of the service
- * (`<distRoot>/<service>/dist/index.js`, e.g. a copy of the code before a tuning). The launcher's
+ * (`<distRoot>/<service>/dist/index.js`, e.g. a copy of the code before a tuning); `script` runs
+ * a TypeScript file instead of the service (with tsx, e.g. bench/kafka-floor.ts). The launcher's
  * startService drops NODE_OPTIONS on purpose, so flags go on the command line.
  */
 export async function restartCustom(
   ctx: StackContext,
   parts: PartName[],
   env: Record<string, string>,
-  options: { profileDir?: string; distRoot?: string },
+  options: { profileDir?: string; distRoot?: string; script?: string },
 ): Promise<void> {
   if (options.profileDir) mkdirSync(options.profileDir, { recursive: true });
   await Promise.all(parts.map((p) => stopPart(ctx, p)));
@@ -99,7 +100,15 @@ export async function restartCustom(
         args: [
           ...profile,
           '--enable-source-maps',
-          path.join(options.distRoot ?? ctx.root, spec.service, 'dist', 'index.js'),
+          ...(options.script
+            ? // The launcher knows its parts by their command line (livePid): name what it stands in for.
+              [
+                '--import',
+                'tsx',
+                path.resolve(ctx.root, options.script),
+                `--stands-in-for=${spec.service}/dist/index.js`,
+              ]
+            : [path.join(options.distRoot ?? ctx.root, spec.service, 'dist', 'index.js')]),
         ],
         cwd: ctx.root,
         env: childEnv,
