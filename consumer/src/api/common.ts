@@ -105,3 +105,28 @@ export const typeParam = z
   .max(255)
   .optional()
   .openapi({ param: { name: 'type', in: 'query' }, example: 'order.created' });
+
+/** The fields a bulk dead-letter route filters on. */
+export const deadLetterFilterFields = {
+  customer_id: z.string().min(1).max(255).optional(),
+  type: z.string().min(1).max(255).optional(),
+  since: z.iso.datetime({ offset: true }).optional(),
+  until: z.iso.datetime({ offset: true }).optional(),
+};
+
+/**
+ * The body of the bulk dead-letter routes (replay, purge): exactly one of `ids` or a `filter`
+ * (the given schema), and a `limit` up to `max`.
+ */
+export function deadLetterSelectionSchema<F extends z.ZodType>(max: number, filter: F) {
+  return z
+    .object({
+      ids: z.array(z.number().int().min(1)).min(1).max(max).optional(),
+      filter: filter.optional(),
+      limit: z.number().int().min(1).max(max).default(max),
+    })
+    .strict()
+    .refine((b) => (b.ids === undefined) !== (b.filter === undefined), {
+      message: 'give exactly one of ids or filter',
+    });
+}

@@ -1,7 +1,14 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { ApiError, type Logger } from '@hookpipe/lib';
 import type { RetentionStore } from '../store/retention-store.js';
-import { commonErrors, errorContent, idParam, security } from './common.js';
+import {
+  commonErrors,
+  deadLetterFilterFields,
+  deadLetterSelectionSchema,
+  errorContent,
+  idParam,
+  security,
+} from './common.js';
 
 export type DeadLetterPurge = Pick<RetentionStore, 'deadLetterIds' | 'purgeDeadLetters'>;
 
@@ -43,25 +50,15 @@ export function registerDeadLetterPurgeRoutes(
         required: true,
         content: {
           'application/json': {
-            schema: z
-              .object({
-                ids: z.array(z.number().int().min(1)).min(1).max(deps.replayMax).optional(),
-                filter: z
-                  .object({
-                    customer_id: z.string().min(1).max(255).optional(),
-                    type: z.string().min(1).max(255).optional(),
-                    since: z.iso.datetime({ offset: true }).optional(),
-                    until: z.iso.datetime({ offset: true }).optional(),
-                    status: z.enum(['open', 'replayed', 'all']).default('open'),
-                  })
-                  .strict()
-                  .optional(),
-                limit: z.number().int().min(1).max(deps.replayMax).default(deps.replayMax),
-              })
-              .strict()
-              .refine((b) => (b.ids === undefined) !== (b.filter === undefined), {
-                message: 'give exactly one of ids or filter',
-              }),
+            schema: deadLetterSelectionSchema(
+              deps.replayMax,
+              z
+                .object({
+                  ...deadLetterFilterFields,
+                  status: z.enum(['open', 'replayed', 'all']).default('open'),
+                })
+                .strict(),
+            ),
           },
         },
       },

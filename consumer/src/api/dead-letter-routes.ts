@@ -8,6 +8,8 @@ import {
   cursorParam,
   customerIdParam,
   dateTimeParam,
+  deadLetterFilterFields,
+  deadLetterSelectionSchema,
   errorContent,
   idParam,
   limitParam,
@@ -151,24 +153,7 @@ export function registerDeadLetterRoutes(
         required: true,
         content: {
           'application/json': {
-            schema: z
-              .object({
-                ids: z.array(z.number().int().min(1)).min(1).max(deps.replayMax).optional(),
-                filter: z
-                  .object({
-                    customer_id: z.string().min(1).max(255).optional(),
-                    type: z.string().min(1).max(255).optional(),
-                    since: z.iso.datetime({ offset: true }).optional(),
-                    until: z.iso.datetime({ offset: true }).optional(),
-                  })
-                  .strict()
-                  .optional(),
-                limit: z.number().int().min(1).max(deps.replayMax).default(deps.replayMax),
-              })
-              .strict()
-              .refine((b) => (b.ids === undefined) !== (b.filter === undefined), {
-                message: 'give exactly one of ids or filter',
-              }),
+            schema: deadLetterSelectionSchema(deps.replayMax, z.object(deadLetterFilterFields).strict()),
           },
         },
       },
