@@ -1,53 +1,13 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import pg from 'pg';
-import { silentLogger, systemClock } from '@hookpipe/lib';
-import { createApp } from './app.js';
-import { createEmitterManager } from './emitters/manager.js';
-import { createSenderMetrics } from './metrics.js';
-import { createSecretBox } from './secrets.js';
-import { createTargetPolicy, DEFAULT_ALLOWED_HOSTS } from './targets.js';
+import { testApp, unreachablePool } from './testing/app.js';
 
 // Everything here but the outage test is answered before the database is touched; a pool that
 // cannot connect makes any other test that reaches it fail instead of passing by accident.
-const pool = new pg.Pool({
-  connectionString: 'postgres://nobody@127.0.0.1:1/none',
-  connectionTimeoutMillis: 200,
-});
+const pool = unreachablePool();
 afterAll(() => pool.end());
 
 const KEY = 'test-key-0123456789';
-const metrics = createSenderMetrics();
-const app = createApp({
-  logger: silentLogger(),
-  apiKeys: [KEY],
-  pool,
-  clock: systemClock,
-  box: createSecretBox(null),
-  targets: createTargetPolicy(DEFAULT_ALLOWED_HOSTS),
-  emitters: createEmitterManager({
-    pool,
-    logger: silentLogger(),
-    clock: systemClock,
-    metrics,
-    notify: () => undefined,
-    seed: 1,
-    oversizedBytes: 1024,
-    maxBacklog: 10,
-    maxRunning: 1,
-  }),
-  metrics,
-  notify: () => undefined,
-  settings: {
-    webhookConcurrency: 32,
-    deliveryConcurrency: 64,
-    rotationGraceS: 60,
-    maxEventBytes: 1024,
-    emitterRate: 0.2,
-    emitterMaxRate: 100,
-    emitterConcurrency: 8,
-    fakerSeed: 1,
-  },
-});
+const app = testApp({ pool, apiKey: KEY });
 
 const auth = { 'X-API-Key': KEY };
 const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>

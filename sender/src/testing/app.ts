@@ -1,0 +1,56 @@
+import pg from 'pg';
+import { silentLogger, systemClock } from '@hookpipe/lib';
+import { createApp } from '../app.js';
+import { createEmitterManager } from '../emitters/manager.js';
+import { createSenderMetrics } from '../metrics.js';
+import { createSecretBox } from '../secrets.js';
+import { createTargetPolicy, DEFAULT_ALLOWED_HOSTS } from '../targets.js';
+
+/**
+ * A pool that cannot connect (port 1, 200 ms timeout): a unit test that reaches the database
+ * fails instead of passing by accident. The caller ends it.
+ */
+export function unreachablePool(): pg.Pool {
+  return new pg.Pool({
+    connectionString: 'postgres://nobody@127.0.0.1:1/none',
+    connectionTimeoutMillis: 200,
+  });
+}
+
+/** The sender's app with small test settings over `pool`, for `app.request()` tests. */
+export function testApp(options: { pool: pg.Pool; apiKey: string; corsOrigins?: string[] }) {
+  const metrics = createSenderMetrics();
+  const { pool } = options;
+  return createApp({
+    logger: silentLogger(),
+    apiKeys: [options.apiKey],
+    ...(options.corsOrigins ? { corsOrigins: options.corsOrigins } : {}),
+    pool,
+    clock: systemClock,
+    box: createSecretBox(null),
+    targets: createTargetPolicy(DEFAULT_ALLOWED_HOSTS),
+    emitters: createEmitterManager({
+      pool,
+      logger: silentLogger(),
+      clock: systemClock,
+      metrics,
+      notify: () => undefined,
+      seed: 1,
+      oversizedBytes: 1024,
+      maxBacklog: 10,
+      maxRunning: 1,
+    }),
+    metrics,
+    notify: () => undefined,
+    settings: {
+      webhookConcurrency: 32,
+      deliveryConcurrency: 64,
+      rotationGraceS: 60,
+      maxEventBytes: 1024,
+      emitterRate: 0.2,
+      emitterMaxRate: 100,
+      emitterConcurrency: 8,
+      fakerSeed: 1,
+    },
+  });
+}
