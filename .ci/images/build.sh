@@ -11,8 +11,18 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 here=$root/.ci/images
 engine=${CONTAINER_ENGINE:-$root/../shared/tools/container-engine}
 cd "$root"
+engine=$(cd "$(dirname "$engine")" && pwd)/$(basename "$engine") # absolute: it is also run from /
 
-"$engine" up
+# The engine's API service keeps the directory it was started from as its working directory, and
+# every container it starts afterwards fails ("write child: broken pipe", conmon: "Failed to get
+# working directory") once that directory is gone, e.g. a fresh clone deleted after its run. So it
+# is started from /, and one left running from a directory that is gone is restarted first.
+service_pid=$(cat /run/container-engine/service.pid 2>/dev/null || true)
+if [[ -n $service_pid && $(readlink "/proc/$service_pid/cwd" 2>/dev/null) == *" (deleted)" ]]; then
+  echo "build: the engine's API service runs in a deleted directory; restarting it"
+  (cd / && "$engine" down)
+fi
+(cd / && "$engine" up)
 eval "$("$engine" env)"
 "$engine" base-image
 set -a
