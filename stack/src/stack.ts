@@ -147,8 +147,15 @@ export async function up(ctx: StackContext): Promise<Record<string, string>> {
   return env;
 }
 
-/** Stops every part we started, front to back, and checks none of our ports still listens. */
-export async function down(ctx: StackContext): Promise<void> {
+/**
+ * Stops every part we started, front to back, and checks none of our ports still listens.
+ * `external`: parts run by someone else on our ports (the containers of `TEST_ENV=containers`),
+ * left out of that check.
+ */
+export async function down(
+  ctx: StackContext,
+  options: { external?: readonly PartName[] } = {},
+): Promise<void> {
   const order: PartName[] = ['nginx', 'sender', ...handlerParts(ctx.state), 'consumer', 'kafka', 'postgres'];
   for (const part of order) {
     const pid = livePid(ctx, part);
@@ -160,9 +167,11 @@ export async function down(ctx: StackContext): Promise<void> {
   ctx.state.pids = {};
   ctx.state.overrides = {};
   ctx.save();
-  const ports = allParts(ctx).map((p) => portOf(ctx, p).port);
+  const ours = allParts(ctx).filter((p) => !options.external?.includes(p));
+  const ports = ours.map((p) => portOf(ctx, p).port);
+  if (ours.includes('kafka')) ports.push(ctx.state.ports.kafkaController);
   const open: number[] = [];
-  for (const port of [...ports, ctx.state.ports.kafkaController]) if (await portOpen(port)) open.push(port);
+  for (const port of ports) if (await portOpen(port)) open.push(port);
   if (open.length > 0)
     ctx.log(`warning: something still listens on port(s) ${open.join(', ')} (not started by this stack?)`);
 }

@@ -4,7 +4,7 @@
 # waits until every healthcheck is green, runs the demo profile and the seed's curl flow against
 # the published ports, then the short e2e (test/containers/compose.e2e.ts), and always ends with
 # `down -v`. Published ports are the contract's (8080/8081/8082, Kafka 9092, PostgreSQL 55432)
-# when they are free, else the same shifted by 20000 (a local stack may be running).
+# when they are free, else the app ports +20000 and PostgreSQL on 25432 (a local stack may be running).
 # Env: CONTAINER_ENGINE, COMPOSE_E2E_PROJECT (hookpipe-e2e), KEEP_COMPOSE=1 (leave it running).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -39,7 +39,7 @@ secret() { node -e 'process.stdout.write(require("crypto").randomBytes(18).toStr
   echo "INGRESS_PUBLISHED_PORT=$((8081 + offset))"
   echo "CONSUMER_PUBLISHED_PORT=$((8082 + offset))"
   echo "KAFKA_PUBLISHED_PORT=$((9092 + offset))"
-  echo "POSTGRES_PUBLISHED_PORT=$((55432 + offset))"
+  echo "POSTGRES_PUBLISHED_PORT=$((offset == 0 ? 55432 : 25432))"
 } >"$envfile"
 chmod 600 "$envfile"
 set -a

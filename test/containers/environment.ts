@@ -1,7 +1,7 @@
 /**
  * `TEST_ENV=containers`: Kafka, PostgreSQL and nginx run as containers (Testcontainers), our
  * services as local processes started by the stack launcher (`.stack-containers`, ports shifted
- * by TEST_CONTAINERS_PORT_OFFSET, default 30000), everything reached on 127.0.0.1. The global
+ * by TEST_CONTAINERS_PORT_OFFSET, default 22000), everything reached on 127.0.0.1. The global
  * setup starts it all once and writes `containers.json` beside the launcher's state; every test
  * worker rebuilds the same TestEnv from those two files.
  */
@@ -40,12 +40,22 @@ type Containers = Partial<Record<ContainerPart, ContainerRef>> & {
   database?: { databaseUrl: string; senderDatabaseUrl: string };
 };
 
+const CONTAINER_PARTS: readonly ContainerPart[] = ['kafka', 'postgres', 'nginx'];
 const isContainerPart = (part: PartName): part is ContainerPart =>
-  part === 'kafka' || part === 'postgres' || part === 'nginx';
+  (CONTAINER_PARTS as readonly PartName[]).includes(part);
 
-/** The launcher's options for this environment; PG_PORT is a placeholder the launcher never binds. */
+/**
+ * The launcher's options for this environment; PG_PORT is a placeholder the launcher never binds.
+ *
+ * The default offset keeps every port (30080–31093, PostgreSQL 27432) below Linux's ephemeral range
+ * (32768–60999 by default). A container the suites stop and start must get its port back, and a
+ * port inside that range is not safe while it is free: any outgoing connection may be given it as
+ * its source port, and a client that keeps reconnecting to 127.0.0.1:<port> (our services during
+ * the outage) is eventually given that very port and connects to itself, holding it. The restart
+ * then fails with "bind: address already in use".
+ */
 export function containersStackOptions(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  const offset = Number(env.TEST_CONTAINERS_PORT_OFFSET ?? 30000);
+  const offset = Number(env.TEST_CONTAINERS_PORT_OFFSET ?? 22000);
   if (!Number.isInteger(offset) || offset < 0 || offset > 56000)
     throw new Error('TEST_CONTAINERS_PORT_OFFSET must be an integer in 0..56000');
   return {
@@ -136,7 +146,9 @@ async function waitForPart(ctx: StackContext, part: ContainerPart): Promise<void
 /** Stops our processes, then removes the containers: always, even after a failed setup. */
 async function teardown(log: (m: string) => void): Promise<void> {
   const ctx = openStack(log);
-  await down(ctx).catch((err: unknown) => log(`stopping the services failed: ${String(err)}`));
+  await down(ctx, { external: CONTAINER_PARTS }).catch((err: unknown) =>
+    log(`stopping the services failed: ${String(err)}`),
+  );
   const { kafka, postgres, nginx } = readContainers(ctx);
   const ids = new Set([
     ...[kafka, postgres, nginx].flatMap((c) => (c ? [c.id] : [])),
@@ -147,6 +159,19 @@ async function teardown(log: (m: string) => void): Promise<void> {
   delete ctx.state.externalDatabase;
   ctx.save();
   log(`removed ${ids.size} container(s)`);
+}
+
+/** Linux's range of ephemeral (automatic source) ports, when the machine says. */
+function ephemeralPorts(): [number, number] | undefined {
+  try {
+    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
+      .trim()
+      .split(/\s+/)
+      .map(Number);
+    return low && high ? [low, high] : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Global setup for `TEST_ENV=containers`; returns the teardown. */
@@ -164,6 +189,17 @@ export async function setupContainers(log: (m: string) => void): Promise<() => P
   delete probe.state.externalDatabase;
   probe.save();
   const ports = probe.state.ports;
+  const ephemeral = ephemeralPorts();
+  const exposed = [ports.kafka, ports.postgres + 1, ports.ingress].filter(
+    (p) => ephemeral && p >= ephemeral[0] && p <= ephemeral[1],
+  );
+  if (ephemeral && exposed.length > 0) {
+    log(
+      `warning: port(s) ${exposed.join(', ')} lie in this machine's ephemeral range ` +
+        `${ephemeral[0]}–${ephemeral[1]}: restarting a container may fail with "address already in use"; ` +
+        `choose TEST_CONTAINERS_PORT_OFFSET so that they do not`,
+    );
+  }
   const containers: Containers = {};
   try {
     log(`starting ${images.kafka} on :${ports.kafka} and ${images.postgres} on :${ports.postgres + 1}`);
