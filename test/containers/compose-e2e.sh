@@ -107,6 +107,9 @@ phase "demo profile"
 DEMO_CUSTOMER_ID=demo-profile@hookpipe compose --profile demo run --rm demo
 
 phase "the seed's curl flow (plus X-API-Key; the webhook targets the ingress by its compose name)"
+# A 503 (a service whose database connection is being re-made, e.g. while the engine's DNS stalls,
+# docs/compose.md) or a 429 is "try again": curl retries it, after Retry-After, for up to 60 s.
+curl() { command curl --retry 10 --retry-max-time 60 "$@"; }
 json() { node -e 'let s="";process.stdin.on("data",(d)=>(s+=d)).on("end",()=>process.stdout.write(String(JSON.parse(s)[process.argv[1]])))' "$1"; }
 customer=ben@webhooksystem
 curl -fsS -X GET "$sender/ping" && echo
