@@ -189,25 +189,24 @@ export async function setupContainers(log: (m: string) => void): Promise<() => P
   delete probe.state.externalDatabase;
   probe.save();
   const ports = probe.state.ports;
-  const ephemeral = ephemeralPorts();
-  const exposed = [ports.kafka, ports.postgres + 1, ports.ingress].filter(
-    (p) => ephemeral && p >= ephemeral[0] && p <= ephemeral[1],
-  );
-  if (ephemeral && exposed.length > 0) {
+  const pgPort = ports.postgres + 1;
+  const [low, high] = ephemeralPorts() ?? [];
+  const exposed = [ports.kafka, pgPort, ports.ingress].filter((p) => low && high && p >= low && p <= high);
+  if (exposed.length > 0) {
     log(
-      `warning: port(s) ${exposed.join(', ')} lie in this machine's ephemeral range ` +
-        `${ephemeral[0]}–${ephemeral[1]}: restarting a container may fail with "address already in use"; ` +
+      `warning: port(s) ${exposed.join(', ')} lie in this machine's ephemeral range ${low}–${high}: ` +
+        `restarting a container may fail with "address already in use"; ` +
         `choose TEST_CONTAINERS_PORT_OFFSET so that they do not`,
     );
   }
   const containers: Containers = {};
   try {
-    log(`starting ${images.kafka} on :${ports.kafka} and ${images.postgres} on :${ports.postgres + 1}`);
+    log(`starting ${images.kafka} on :${ports.kafka} and ${images.postgres} on :${pgPort}`);
     const [kafka, pg] = await Promise.all([
       startKafkaContainer({ image: images.kafka, port: ports.kafka, stackDir: probe.dir }),
       startPostgresContainer({
         image: images.postgres,
-        port: ports.postgres + 1,
+        port: pgPort,
         password: randomBytes(18).toString('base64url'),
         stackDir: probe.dir,
       }),
