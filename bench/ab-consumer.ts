@@ -13,11 +13,11 @@
 import pg from 'pg';
 import { livePid } from '@hookpipe/stack';
 import { startCpuMeter } from './lib/cpu.js';
-import { createLatencyHistogram } from './lib/histogram.js';
+import { makeLatencyHistogram } from './lib/histogram.js';
 import { runFixedRate } from './lib/load.js';
 import { installSecrets, removeSecrets } from './lib/receiver.js';
 import { envNumber, writeResult } from './lib/results.js';
-import { createSignedSource, makeCustomers } from './lib/signed.js';
+import { makeSignedSource, makeCustomers } from './lib/signed.js';
 import { openBenchContext, restartCustom, restartParts, stackFile } from './lib/stack.js';
 
 interface Variant {
@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   const env = stackFile(ctx);
   const runId = Date.now().toString(36);
   const customers = makeCustomers(runId, envNumber('BENCH_INGEST_CUSTOMERS', 8));
-  const source = createSignedSource(runId, customers);
+  const source = makeSignedSource(runId, customers);
   const db = new pg.Client({ connectionString: env.DATABASE_URL });
   await db.connect();
   const commits = async () =>
@@ -101,7 +101,7 @@ async function main(): Promise<void> {
           last = got.length;
           await new Promise((r) => setTimeout(r, 2000));
         }
-        const h = createLatencyHistogram();
+        const h = makeLatencyHistogram();
         for (const g of got) h.recordMs(g.p - g.r);
         const l = h.summary();
         h.destroy();

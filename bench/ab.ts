@@ -24,7 +24,7 @@ import { delta, scrapeSums } from './lib/metrics.js';
 import { formatProfile, summariseProfile } from './lib/profile.js';
 import { installSecrets, removeSecrets, skipBacklog } from './lib/receiver.js';
 import { envNumber, ratio, writeResult } from './lib/results.js';
-import { createSignedSource, makeCustomers } from './lib/signed.js';
+import { makeSignedSource, makeCustomers } from './lib/signed.js';
 import {
   HANDLER_BENCH_ENV,
   handlerParts,
@@ -63,7 +63,7 @@ async function main(): Promise<void> {
   const env = stackFile(ctx);
   const runId = Date.now().toString(36);
   const customers = makeCustomers(runId, envNumber('BENCH_INGEST_CUSTOMERS', 8));
-  const source = createSignedSource(runId, customers);
+  const source = makeSignedSource(runId, customers);
   const handlerUrls = (env.HANDLER_URLS ?? '').split(' ').filter(Boolean);
   const metricNames = ['hookpipe_handler_batch_records_sum', 'hookpipe_handler_batch_records_count'];
   await installSecrets(env.CONSUMER_URL!, env.RECEIVER_API_KEY!, customers);

@@ -14,14 +14,14 @@
 import path from 'node:path';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import pg from 'pg';
-import { HEADERS, createLogger, systemClock, type Logger } from '@hookpipe/lib';
+import { HEADERS, makeLogger, systemClock, type Logger } from '@hookpipe/lib';
 import { REPO_ROOT, readEnvFile } from '@hookpipe/stack';
 import { parseConfig } from '../consumer/src/config.js';
 import { decodeRecord } from '../consumer/src/pipeline/decode.js';
-import { createEventConsumer } from '../consumer/src/pipeline/event-consumer.js';
+import { makeEventConsumer } from '../consumer/src/pipeline/event-consumer.js';
 import { makeFailureInjector } from '../consumer/src/pipeline/failure-injection.js';
 import { processBatch } from '../consumer/src/pipeline/process-batch.js';
-import { createPublisher, createRetryProducer } from '../consumer/src/pipeline/publisher.js';
+import { makePublisher, makeRetryProducer } from '../consumer/src/pipeline/publisher.js';
 import type { SourceRecord } from '../consumer/src/pipeline/types.js';
 import { makePipelineStore, type EventRow } from '../consumer/src/store/pipeline-store.js';
 import { writeResult } from './lib/results.js';
@@ -112,8 +112,8 @@ async function drain(options: {
   logger: Logger;
 }) {
   const { config } = options;
-  const publisher = createPublisher({
-    createProducer: () => createRetryProducer(options.kafka),
+  const publisher = makePublisher({
+    makeProducer: () => makeRetryProducer(options.kafka),
     logger: options.logger,
   });
   const store = makePipelineStore(options.pool);
@@ -121,7 +121,7 @@ async function drain(options: {
   let joinedAt = 0;
   let done!: () => void;
   const finished = new Promise<void>((r) => (done = r));
-  const consumer = createEventConsumer({
+  const consumer = makeEventConsumer({
     kafka: options.kafka,
     groupId: options.groupId,
     topics: [options.topic],
@@ -170,7 +170,7 @@ async function main(): Promise<void> {
   const runId = Date.now().toString(36);
   const topic = `hookpipe.bench.consume.${runId}`;
   const groupId = `hookpipe-bench-${runId}`;
-  const logger = createLogger('bench-consume', { level: 'warn' });
+  const logger = makeLogger('bench-consume', { level: 'warn' });
   const kafka = new Kafka({ clientId: 'bench-consume', brokers, logLevel: logLevel.ERROR });
   const admin = kafka.admin();
   const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: config.CONSUMER_DB_POOL_SIZE });

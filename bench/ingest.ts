@@ -17,7 +17,7 @@ import { delta, scrapeSums } from './lib/metrics.js';
 import { plotIngest } from './lib/plot.js';
 import { installSecrets, removeSecrets, skipBacklog } from './lib/receiver.js';
 import { envList, envNumber, ratio, writeResult } from './lib/results.js';
-import { createSignedSource, makeCustomers } from './lib/signed.js';
+import { makeSignedSource, makeCustomers } from './lib/signed.js';
 import { HANDLER_BENCH_ENV, handlerParts, openBenchContext, stackFile, startBaseline } from './lib/stack.js';
 
 const settings = {
@@ -48,7 +48,7 @@ async function main(): Promise<void> {
   if (!livePid(ctx, 'nginx') || !env.INGRESS_URL) throw new Error('the bench stack is not up (bench/run.ts)');
   const runId = Date.now().toString(36);
   const customers = makeCustomers(runId, settings.customers);
-  const source = createSignedSource(runId, customers);
+  const source = makeSignedSource(runId, customers);
   const machine = await machineInfo(ctx, env.DATABASE_URL!);
   const handlerUrls = (env.HANDLER_URLS ?? '').split(' ').filter(Boolean);
   console.log(

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { reconcileWhenSettled, type ReconcileReport } from '../../stack/src/reconcile.js';
-import { createLatencyHistogram, type LatencySummary } from './histogram.js';
+import { makeLatencyHistogram, type LatencySummary } from './histogram.js';
 import type { SenderApi } from './sender.js';
 
 interface Urls {
@@ -168,11 +168,11 @@ export async function measureRun(options: {
     }
   }
   const h = {
-    created_to_2xx: createLatencyHistogram(),
-    created_to_started: createLatencyHistogram(),
-    started_to_persisted: createLatencyHistogram(),
-    received_to_persisted: createLatencyHistogram(),
-    created_to_persisted: createLatencyHistogram(),
+    created_to_2xx: makeLatencyHistogram(),
+    created_to_started: makeLatencyHistogram(),
+    started_to_persisted: makeLatencyHistogram(),
+    received_to_persisted: makeLatencyHistogram(),
+    created_to_persisted: makeLatencyHistogram(),
   };
   let firstCreated = Infinity;
   let lastDone = 0;

@@ -15,7 +15,7 @@ export interface LatencySummary {
  * An HDR histogram of latencies recorded in microseconds (1 µs .. 10 min, 3 significant digits),
  * summarised in milliseconds.
  */
-export function createLatencyHistogram() {
+export function makeLatencyHistogram() {
   const h = hdr.build({
     lowestDiscernibleValue: 1,
     highestTrackableValue: 600_000_000,

@@ -1,5 +1,5 @@
 import { Pool } from 'undici';
-import { createLatencyHistogram, type LatencySummary } from './histogram.js';
+import { makeLatencyHistogram, type LatencySummary } from './histogram.js';
 
 /** One request of a load run: the path is fixed per run, each request brings headers and body. */
 export interface BenchRequest {
@@ -67,7 +67,7 @@ async function send(pool: Pool, path: string, req: BenchRequest): Promise<string
  */
 export async function runClosedLoop(options: RunOptions & { concurrency: number }): Promise<LoadResult> {
   const pool = makePool(options.origin, options.concurrency);
-  const hist = createLatencyHistogram();
+  const hist = makeLatencyHistogram();
   const errors: Record<string, number> = {};
   const started = performance.now();
   const from = started + options.warmupMs;
@@ -110,7 +110,7 @@ export async function runFixedRate(
   options: RunOptions & { rate: number; maxInFlight: number },
 ): Promise<LoadResult> {
   const pool = makePool(options.origin, options.maxInFlight);
-  const hist = createLatencyHistogram();
+  const hist = makeLatencyHistogram();
   const errors: Record<string, number> = {};
   const interval = 1000 / options.rate;
   const started = performance.now();

@@ -35,7 +35,7 @@ function body(runId: string, i: number, now: Date): Buffer {
  * the next `n` ahead (timestamps are now, so use them within the ±300 s tolerance); `next()`
  * hands them out and signs on the spot only when the pre-signed ones run out (counted).
  */
-export function createSignedSource(runId: string, customers: BenchCustomer[]) {
+export function makeSignedSource(runId: string, customers: BenchCustomer[]) {
   let seq = 0;
   let ready: BenchRequest[] = [];
   let at = 0;

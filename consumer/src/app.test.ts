@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createRegistry, generateSecret, silentLogger } from '@hookpipe/lib';
-import { createApp, type AppDeps } from './app.js';
+import { makeRegistry, generateSecret, silentLogger } from '@hookpipe/lib';
+import { makeApp, type AppDeps } from './app.js';
 import { encodeCursor } from './api/cursor.js';
 import type { EventFilter } from './store/events-query.js';
 
@@ -8,7 +8,7 @@ const KEY = 'test-key';
 const auth = { 'X-API-Key': KEY };
 const json = { ...auth, 'Content-Type': 'application/json' };
 
-function makeApp(overrides: Partial<AppDeps> = {}) {
+function testApp(overrides: Partial<AppDeps> = {}) {
   const calls: { list: EventFilter[]; secrets: unknown[]; replay: number[][] } = {
     list: [],
     secrets: [],
@@ -18,7 +18,7 @@ function makeApp(overrides: Partial<AppDeps> = {}) {
   const deps: AppDeps = {
     logger: silentLogger(),
     apiKeys: [KEY, 'second-key'],
-    registry: createRegistry('consumer-test'),
+    registry: makeRegistry('consumer-test'),
     events: {
       list: (f) => {
         calls.list.push(f);
@@ -84,14 +84,14 @@ function makeApp(overrides: Partial<AppDeps> = {}) {
     counters: () => ({ persisted: 0 }),
     ...overrides,
   };
-  return { app: createApp(deps), calls, deps };
+  return { app: makeApp(deps), calls, deps };
 }
 
-const baseSecrets = (h: ReturnType<typeof makeApp>) => h.deps.secrets;
+const baseSecrets = (h: ReturnType<typeof testApp>) => h.deps.secrets;
 
 describe('receiver API', () => {
   it('leaves ping, health, metrics and docs open and guards the rest with X-API-Key', async () => {
-    const { app } = makeApp();
+    const { app } = testApp();
     for (const path of ['/ping', '/healthz', '/readyz', '/metrics', '/openapi.json', '/docs']) {
       expect((await app.request(path)).status, path).toBe(200);
     }
@@ -103,7 +103,7 @@ describe('receiver API', () => {
   });
 
   it('documents every management route in /openapi.json', async () => {
-    const { app } = makeApp();
+    const { app } = testApp();
     const doc = (await (await app.request('/openapi.json')).json()) as { paths: Record<string, unknown> };
     expect(Object.keys(doc.paths).sort()).toEqual([
       '/dead-letters',
@@ -121,7 +121,7 @@ describe('receiver API', () => {
   });
 
   it('passes event filters through and defaults the page', async () => {
-    const { app, calls } = makeApp();
+    const { app, calls } = testApp();
     const res = await app.request('/events?customer_id=c1&type=order.created&since=2025-01-01T00:00:00Z', {
       headers: auth,
     });
@@ -156,7 +156,7 @@ describe('receiver API', () => {
     ['/dead-letters/0', 'validation_failed', 'id'],
     ['/events/' + 'x'.repeat(256), 'validation_failed', 'webhookId'],
   ])('answers GET %s with 400 %s', async (path, code, mention) => {
-    const { app } = makeApp();
+    const { app } = testApp();
     const res = await app.request(path, { headers: auth });
     expect(res.status).toBe(400);
     const body = (await res.json()) as { error: string; message: string };
@@ -165,7 +165,7 @@ describe('receiver API', () => {
   });
 
   it('answers unknown ids with 404 and the shared error shape', async () => {
-    const { app } = makeApp();
+    const { app } = testApp();
     const ev = await app.request('/events/msg_nope', { headers: auth });
     expect(ev.status).toBe(404);
     expect(await ev.json()).toEqual({
@@ -178,7 +178,7 @@ describe('receiver API', () => {
   });
 
   it('installs a valid secret once and never echoes it', async () => {
-    const { app } = makeApp();
+    const { app } = testApp();
     const secret = generateSecret();
     const body = JSON.stringify({ customer_id: 'c1', secret, label: 'primary' });
     const res = await app.request('/secrets', { method: 'POST', headers: json, body });
@@ -198,7 +198,7 @@ describe('receiver API', () => {
     [{ secret: generateSecret() }, 'validation_failed'],
     [{ customer_id: 'c1', secret: generateSecret(), extra: 1 }, 'validation_failed'],
   ])('rejects the secret body %j', async (payload, code) => {
-    const { app, calls } = makeApp();
+    const { app, calls } = testApp();
     const res = await app.request('/secrets', {
       method: 'POST',
       headers: json,
@@ -210,7 +210,7 @@ describe('receiver API', () => {
   });
 
   it('rejects a body that is not JSON, or not declared as JSON', async () => {
-    const { app } = makeApp();
+    const { app } = testApp();
     const res = await app.request('/secrets', { method: 'POST', headers: json, body: '{nope' });
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ error: 'invalid_json' });
@@ -224,7 +224,7 @@ describe('receiver API', () => {
   });
 
   it('replays one dead letter: 200, then 409 when already replayed, 404 when unknown', async () => {
-    const { app } = makeApp();
+    const { app } = testApp();
     const ok = await app.request('/dead-letters/1/replay', { method: 'POST', headers: auth });
     expect(ok.status).toBe(200);
     expect(await ok.json()).toEqual({ id: 1, webhook_id: 'msg_1', replayed_at: '1970-01-01T00:00:00.000Z' });
@@ -235,7 +235,7 @@ describe('receiver API', () => {
   });
 
   it('bounds and checks bulk replay bodies', async () => {
-    const { app, calls } = makeApp();
+    const { app, calls } = testApp();
     const post = (body: unknown) =>
       app.request('/dead-letters/replay', { method: 'POST', headers: json, body: JSON.stringify(body) });
     const res = await post({ ids: [1, 2, 3] });
@@ -263,8 +263,8 @@ describe('receiver API', () => {
 
   it('answers 503 database_unavailable when PostgreSQL is down, and /stats with what it still knows', async () => {
     const down = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
-    const base = makeApp();
-    const { app } = makeApp({
+    const base = testApp();
+    const { app } = testApp({
       dbTotals: () => Promise.reject(down),
       pingDb: () => Promise.reject(down),
       secrets: { ...baseSecrets(base), list: () => Promise.reject(down) },
@@ -289,7 +289,7 @@ describe('receiver API', () => {
   });
 
   it('reports stats with lag, and lag_error instead when Kafka cannot be asked', async () => {
-    const { app } = makeApp({ lag: () => Promise.reject(new Error('no broker')) });
+    const { app } = testApp({ lag: () => Promise.reject(new Error('no broker')) });
     const res = await app.request('/stats', { headers: auth });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({
@@ -301,7 +301,7 @@ describe('receiver API', () => {
   });
 
   it('answers a wrong method with 405 and Allow', async () => {
-    const { app } = makeApp();
+    const { app } = testApp();
     const res = await app.request('/events', { method: 'DELETE', headers: auth });
     expect(res.status).toBe(405);
     expect(res.headers.get('Allow')).toBe('GET, HEAD');

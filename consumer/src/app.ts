@@ -38,7 +38,7 @@ export interface AppDeps extends SystemDeps {
 export const OPEN_PATHS = ['/ping', '/healthz', '/readyz', '/metrics', '/openapi.json', '/docs'] as const;
 
 /** Builds the consumer's HTTP app (the receiver API); never listens (see index.ts). */
-export function createApp(deps: AppDeps): OpenAPIHono {
+export function makeApp(deps: AppDeps): OpenAPIHono {
   const app = new OpenAPIHono({ defaultHook: (result, c) => validationHook(result, c, result.target) });
   const open = deps.dashboard ? [...OPEN_PATHS, ...DASHBOARD_OPEN_PATHS] : OPEN_PATHS;
   app.use('*', apiKeyAuth({ keys: deps.apiKeys, open }));

@@ -5,10 +5,10 @@ import {
   type Logger,
   ConfigError,
   TOPICS,
-  createKafka,
-  createLogger,
-  createPool,
-  createShutdown,
+  makeKafka,
+  makeLogger,
+  makePool,
+  makeShutdown,
   delay,
   ensureTopics,
   exponentialBackoff,
@@ -17,16 +17,16 @@ import {
   systemClock,
   waitForDatabase,
 } from '@hookpipe/lib';
-import { createApp } from './app.js';
+import { makeApp } from './app.js';
 import { parseConfig } from './config.js';
 import { makeDashboard } from './dashboard/wire.js';
 import { makeLagReader } from './lag.js';
-import { createConsumerMetrics } from './metrics.js';
-import { createEventConsumer } from './pipeline/event-consumer.js';
+import { makeConsumerMetrics } from './metrics.js';
+import { makeEventConsumer } from './pipeline/event-consumer.js';
 import { makeFailureInjector } from './pipeline/failure-injection.js';
 import { processBatch } from './pipeline/process-batch.js';
 import type { OutgoingRecord } from './pipeline/failures.js';
-import { createPublisher, createRetryProducer } from './pipeline/publisher.js';
+import { makePublisher, makeRetryProducer } from './pipeline/publisher.js';
 import { makeReplayer } from './replay.js';
 import { makeConsumerRetention } from './retention.js';
 import { makeDeadLettersStore } from './store/dead-letters-store.js';
@@ -54,15 +54,15 @@ const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations', import.meta.url));
 
 async function main(): Promise<void> {
   const config = parseConfig(process.env);
-  const logger = createLogger('consumer', { level: config.LOG_LEVEL });
-  const shutdown = createShutdown(logger);
+  const logger = makeLogger('consumer', { level: config.LOG_LEVEL });
+  const shutdown = makeShutdown(logger);
   const clock = systemClock;
 
   if (config.CONSUMER_MIGRATE) {
     await waitForDatabase(config.DATABASE_URL, 60_000);
     await migrate(config.DATABASE_URL, MIGRATIONS_DIR, logger);
   }
-  const pool = createPool({
+  const pool = makePool({
     connectionString: config.DATABASE_URL,
     max: config.CONSUMER_DB_POOL_SIZE,
     logger,
@@ -70,16 +70,16 @@ async function main(): Promise<void> {
   });
   shutdown.add('database pool', () => pool.end());
 
-  const kafka = createKafka({
+  const kafka = makeKafka({
     clientId: config.CONSUMER_CLIENT_ID,
     brokers: config.KAFKA_BROKERS,
     logger,
     config: { logCreator: quietKafkaLogCreator(logger) },
   });
-  const publisher = createPublisher({ createProducer: () => createRetryProducer(kafka), logger });
+  const publisher = makePublisher({ makeProducer: () => makeRetryProducer(kafka), logger });
   shutdown.add('kafka producer', () => publisher.stop());
   const publish = (records: readonly OutgoingRecord[]) => publisher.publish(records);
-  const metrics = createConsumerMetrics();
+  const metrics = makeConsumerMetrics();
   const topics = [TOPICS.events, TOPICS.retry];
   const lag = makeLagReader({ kafka, groupId: config.CONSUMER_GROUP, topics });
   shutdown.add('kafka admin', () => lag.close());
@@ -89,7 +89,7 @@ async function main(): Promise<void> {
     enabled: config.CONSUMER_FAILURE_INJECTION,
     failRate: config.CONSUMER_FAIL_RATE,
   });
-  const eventConsumer = createEventConsumer({
+  const eventConsumer = makeEventConsumer({
     kafka,
     groupId: config.CONSUMER_GROUP,
     topics,
@@ -137,7 +137,7 @@ async function main(): Promise<void> {
   });
   shutdown.add('dashboard kafka admin', () => dashboard.close());
   const replayer = makeReplayer({ deadLetters: makeDeadLettersStore(pool), publish, clock });
-  const app = createApp({
+  const app = makeApp({
     logger,
     apiKeys: config.RECEIVER_API_KEY,
     events: makeEventsQuery(pool),

@@ -1,8 +1,8 @@
-import { Counter, createRegistry, type Registry } from '@hookpipe/lib';
+import { Counter, makeRegistry, type Registry } from '@hookpipe/lib';
 import type { BatchOutcome } from './pipeline/process-batch.js';
 
 /** The consumer's Prometheus counters; `snapshot()` shows them in /stats. */
-export function createConsumerMetrics(registry: Registry = createRegistry('consumer')) {
+export function makeConsumerMetrics(registry: Registry = makeRegistry('consumer')) {
   const counter = (name: string, help: string, labelNames: string[] = []) =>
     new Counter({ name: `hookpipe_consumer_${name}`, help, labelNames, registers: [registry] });
   const persisted = counter('events_persisted_total', 'Events stored (new rows)');
@@ -51,4 +51,4 @@ export function createConsumerMetrics(registry: Registry = createRegistry('consu
   };
 }
 
-export type ConsumerMetrics = ReturnType<typeof createConsumerMetrics>;
+export type ConsumerMetrics = ReturnType<typeof makeConsumerMetrics>;

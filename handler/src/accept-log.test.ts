@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '@hookpipe/lib';
+import { makeLogger } from '@hookpipe/lib';
 import { harness, post, signed } from './testing/harness.js';
 
 /** A handler logger at `level` whose JSON lines are collected. */
@@ -12,7 +12,7 @@ function capture(level: 'info' | 'debug') {
       done();
     },
   });
-  return { lines, logger: createLogger('handler', { level, destination }) };
+  return { lines, logger: makeLogger('handler', { level, destination }) };
 }
 
 describe('the accepted-event log line', () => {

@@ -16,7 +16,7 @@ export interface AppDeps extends WebhookDeps {
 }
 
 /** Builds the handler's HTTP app; never listens (see index.ts). */
-export function createApp(deps: AppDeps): Hono {
+export function makeApp(deps: AppDeps): Hono {
   const app = new Hono();
   app.get('/ping', (c) => c.json({ message: 'pong', service: 'handler', handler_id: deps.handlerId }));
   app.get('/healthz', (c) => c.json({ status: 'ok' }));

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createBatcher, type BatcherOptions, type SubmitOutcome } from './batcher.js';
+import { makeBatcher, type BatcherOptions, type SubmitOutcome } from './batcher.js';
 
 // The send function is a controllable stand-in: each call parks until the test settles it.
 function controllableSend() {
@@ -26,7 +26,7 @@ describe('micro-batcher', () => {
 
   it('groups submits within the linger into one send and answers each only after it', async () => {
     const { calls, send } = controllableSend();
-    const b = createBatcher(base(send));
+    const b = makeBatcher(base(send));
     const outcomes: SubmitOutcome[] = [];
     for (const item of ['a', 'b']) void b.submit(item).then((o) => outcomes.push(o));
     await vi.advanceTimersByTimeAsync(4);
@@ -41,7 +41,7 @@ describe('micro-batcher', () => {
 
   it('sends at once when a batch is full, keeps one send in flight, and sends what waited right after', async () => {
     const { calls, send } = controllableSend();
-    const b = createBatcher(base(send));
+    const b = makeBatcher(base(send));
     const results = ['a', 'b', 'c', 'd', 'e'].map((i) => b.submit(i));
     await vi.advanceTimersByTimeAsync(0);
     expect(calls.map((c) => c.items)).toEqual([['a', 'b', 'c']]);
@@ -60,7 +60,7 @@ describe('micro-batcher', () => {
 
   it('bounds a batch by bytes, but a single oversized item still goes alone', async () => {
     const { calls, send } = controllableSend();
-    const b = createBatcher({ ...base(send), maxItems: 100, maxBytes: 10 });
+    const b = makeBatcher({ ...base(send), maxItems: 100, maxBytes: 10 });
     const all = [b.submit('xxxxxx'), b.submit('yyyyyy'), b.submit('z'.repeat(30))];
     await vi.advanceTimersByTimeAsync(5);
     calls[0]!.resolve();
@@ -74,7 +74,7 @@ describe('micro-batcher', () => {
 
   it('a failed send fails every item of that batch, and only that batch', async () => {
     const { calls, send } = controllableSend();
-    const b = createBatcher(base(send));
+    const b = makeBatcher(base(send));
     const first = [b.submit('a'), b.submit('b'), b.submit('c')];
     const later = b.submit('d');
     await vi.advanceTimersByTimeAsync(0);
@@ -88,7 +88,7 @@ describe('micro-batcher', () => {
 
   it('times out a queued item without ever sending it, and an in-flight one without waiting further', async () => {
     const { calls, send } = controllableSend();
-    const b = createBatcher({ ...base(send), maxItems: 1, timeoutMs: 100 });
+    const b = makeBatcher({ ...base(send), maxItems: 1, timeoutMs: 100 });
     const inFlight = b.submit('a');
     const queued = b.submit('b');
     await vi.advanceTimersByTimeAsync(100);
@@ -102,14 +102,14 @@ describe('micro-batcher', () => {
 
   it('answers queue_full at once past the queue bounds (items and bytes)', async () => {
     const { send } = controllableSend();
-    const byItems = createBatcher({ ...base(send), maxItems: 1, maxQueueItems: 2 });
+    const byItems = makeBatcher({ ...base(send), maxItems: 1, maxQueueItems: 2 });
     void byItems.submit('in-flight');
     await vi.advanceTimersByTimeAsync(0);
     void byItems.submit('q1');
     void byItems.submit('q2');
     expect(await byItems.submit('q3')).toEqual({ ok: false, reason: 'queue_full' });
 
-    const byBytes = createBatcher({ ...base(send), maxItems: 1, maxQueueBytes: 5 });
+    const byBytes = makeBatcher({ ...base(send), maxItems: 1, maxQueueBytes: 5 });
     void byBytes.submit('in-flight');
     await vi.advanceTimersByTimeAsync(0);
     void byBytes.submit('1234');
@@ -118,7 +118,7 @@ describe('micro-batcher', () => {
 
   it('close sends what waits without lingering, then refuses new items', async () => {
     const { calls, send } = controllableSend();
-    const b = createBatcher({ ...base(send), lingerMs: 10_000 });
+    const b = makeBatcher({ ...base(send), lingerMs: 10_000 });
     const pending = b.submit('a');
     let closed = false;
     const closing = b.close().then(() => (closed = true));

@@ -40,7 +40,7 @@ interface Pending<T> {
   timer: NodeJS.Timeout;
 }
 
-export function createBatcher<T>(options: BatcherOptions<T>): Batcher<T> {
+export function makeBatcher<T>(options: BatcherOptions<T>): Batcher<T> {
   const queue: Pending<T>[] = [];
   let queuedBytes = 0;
   let inFlight: Pending<T>[] = [];

@@ -2,33 +2,33 @@ import { Partitioners } from 'kafkajs';
 import {
   ConfigError,
   TOPICS,
-  createKafka,
-  createLogger,
-  createPool,
-  createRegistry,
-  createShutdown,
+  makeKafka,
+  makeLogger,
+  makePool,
+  makeRegistry,
+  makeShutdown,
   listen,
   systemClock,
 } from '@hookpipe/lib';
-import { createApp } from './app.js';
-import { createBatcher } from './batcher.js';
+import { makeApp } from './app.js';
+import { makeBatcher } from './batcher.js';
 import { parseConfig } from './config.js';
-import { createKeyring } from './keyring.js';
+import { makeKeyring } from './keyring.js';
 import { SECRETS_CHANNEL, makeSecretLoader, startKeyringSync, startNotifyListener } from './keyring-pg.js';
-import { createHandlerMetrics } from './metrics.js';
-import { createKafkaSink, handlerKafkaLogCreator, sizeOfRecord, type OutRecord } from './producer.js';
-import { createRateLimiter } from './rate-limit.js';
+import { makeHandlerMetrics } from './metrics.js';
+import { makeKafkaSink, handlerKafkaLogCreator, sizeOfRecord, type OutRecord } from './producer.js';
+import { makeRateLimiter } from './rate-limit.js';
 
 async function main(): Promise<void> {
   const config = parseConfig(process.env);
-  const logger = createLogger('handler', { level: config.LOG_LEVEL }).child({ handlerId: config.HANDLER_ID });
-  const shutdown = createShutdown(logger);
+  const logger = makeLogger('handler', { level: config.LOG_LEVEL }).child({ handlerId: config.HANDLER_ID });
+  const shutdown = makeShutdown(logger);
   const clock = systemClock;
-  const registry = createRegistry('handler', { handler_id: config.HANDLER_ID });
-  const metrics = createHandlerMetrics(registry);
+  const registry = makeRegistry('handler', { handler_id: config.HANDLER_ID });
+  const metrics = makeHandlerMetrics(registry);
 
   // Keyring: the receiver's secrets, in memory, kept fresh by LISTEN/NOTIFY plus polling.
-  const pool = createPool({
+  const pool = makePool({
     connectionString: config.DATABASE_URL,
     max: 2,
     logger,
@@ -36,7 +36,7 @@ async function main(): Promise<void> {
     statementTimeoutMs: 5000,
   });
   shutdown.add('keyring pool', () => pool.end());
-  const keyring = createKeyring({
+  const keyring = makeKeyring({
     load: makeSecretLoader(pool),
     logger,
     clock,
@@ -56,7 +56,7 @@ async function main(): Promise<void> {
   shutdown.add('keyring sync', () => sync.stop());
 
   // Kafka: fail fast inside kafkajs so a dead broker turns into a quick 503, not a long wait.
-  const kafka = createKafka({
+  const kafka = makeKafka({
     clientId: `hookpipe-${config.HANDLER_ID}`,
     brokers: config.KAFKA_BROKERS,
     logger,
@@ -65,11 +65,11 @@ async function main(): Promise<void> {
       logCreator: handlerKafkaLogCreator(logger),
     },
   });
-  const sink = createKafkaSink({
+  const sink = makeKafkaSink({
     topic: TOPICS.events,
     ackTimeoutMs: config.HANDLER_PRODUCE_TIMEOUT_MS,
     logger,
-    createProducer: () =>
+    makeProducer: () =>
       kafka.producer({
         idempotent: true,
         maxInFlightRequests: 1,
@@ -83,7 +83,7 @@ async function main(): Promise<void> {
   const readyGauge = setInterval(() => metrics.producerReady.set(sink.isReady() ? 1 : 0), 1000);
   readyGauge.unref();
 
-  const batcher = createBatcher<OutRecord>({
+  const batcher = makeBatcher<OutRecord>({
     send: async (records) => {
       const end = metrics.produceSeconds.startTimer();
       metrics.batchSize.observe(records.length);
@@ -104,14 +104,14 @@ async function main(): Promise<void> {
   shutdown.add('flush batcher', () => batcher.close());
 
   let draining = false;
-  const app = createApp({
+  const app = makeApp({
     logger,
     handlerId: config.HANDLER_ID,
     registry,
     clock,
     metrics,
     keyring,
-    limiter: createRateLimiter({
+    limiter: makeRateLimiter({
       ratePerSecond: config.HANDLER_CUSTOMER_RATE / config.HANDLER_REPLICAS,
       burst: config.HANDLER_CUSTOMER_BURST / config.HANDLER_REPLICAS,
       clock,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
 import { decodeSecret, generateSecret, sign, signatureHeaders, verify } from '@hookpipe/lib';
-import { createKeyring } from './keyring.js';
+import { makeKeyring } from './keyring.js';
 import { silentLogger } from '@hookpipe/lib';
 import { verifyRequest } from './inspect.js';
 
@@ -22,7 +22,7 @@ describe('interop with the standardwebhooks package', () => {
     const signature = theirs.sign(id, at, body);
     const ts = Math.floor(at.getTime() / 1000);
 
-    const keyring = createKeyring({
+    const keyring = makeKeyring({
       load: () =>
         Promise.resolve([
           { id: '1', customerId: 'other', secret: generateSecret() },

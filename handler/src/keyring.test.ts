@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger, generateSecret, signatureHeaders } from '@hookpipe/lib';
-import { createKeyring, type SecretRow } from './keyring.js';
+import { makeLogger, generateSecret, signatureHeaders } from '@hookpipe/lib';
+import { makeKeyring, type SecretRow } from './keyring.js';
 import { verifyRequest } from './inspect.js';
 
 function memoryStore(initial: SecretRow[]) {
@@ -23,13 +23,13 @@ function capturingLogger() {
       done();
     },
   });
-  return { lines, logger: createLogger('handler-test', { level: 'debug', destination }) };
+  return { lines, logger: makeLogger('handler-test', { level: 'debug', destination }) };
 }
 
 const s1 = generateSecret();
 const s2 = generateSecret();
 const body = '{"type":"a","timestamp":"t","data":{}}';
-const verifyWith = (keys: ReturnType<ReturnType<typeof createKeyring>['entries']>, secret: string) => {
+const verifyWith = (keys: ReturnType<ReturnType<typeof makeKeyring>['entries']>, secret: string) => {
   const headers = signatureHeaders({ id: 'msg_k', timestamp: 1000, body, secrets: secret });
   return verifyRequest({
     header: (n) => headers[n],
@@ -45,7 +45,7 @@ describe('keyring', () => {
   it('is not loaded until a load succeeds, then serves decoded keys with their customers', async () => {
     const { store, load } = memoryStore([{ id: '1', customerId: 'acme', secret: s1 }]);
     store.down = true;
-    const keyring = createKeyring({ load, logger: capturingLogger().logger, clock: () => 5 });
+    const keyring = makeKeyring({ load, logger: capturingLogger().logger, clock: () => 5 });
     expect(await keyring.reload()).toBe(false);
     expect(keyring.isLoaded()).toBe(false);
     store.down = false;
@@ -59,7 +59,7 @@ describe('keyring', () => {
 
   it('rotation: a second secret is accepted next to the first; a removed one is refused after reload', async () => {
     const { store, load } = memoryStore([{ id: '1', customerId: 'acme', secret: s1 }]);
-    const keyring = createKeyring({ load, logger: capturingLogger().logger, clock: Date.now });
+    const keyring = makeKeyring({ load, logger: capturingLogger().logger, clock: Date.now });
     await keyring.reload();
     expect(verifyWith(keyring.entries(), s2).ok).toBe(false);
     store.rows.push({ id: '2', customerId: 'acme', secret: s2 });
@@ -75,7 +75,7 @@ describe('keyring', () => {
   it('keeps the last good keys while the store is down, and logs the outage once', async () => {
     const { store, load } = memoryStore([{ id: '1', customerId: 'acme', secret: s1 }]);
     const { lines, logger } = capturingLogger();
-    const keyring = createKeyring({ load, logger, clock: Date.now });
+    const keyring = makeKeyring({ load, logger, clock: Date.now });
     await keyring.reload();
     store.down = true;
     for (let i = 0; i < 5; i++) expect(await keyring.reload()).toBe(false);
@@ -92,7 +92,7 @@ describe('keyring', () => {
     const { load } = memoryStore([{ id: '1', customerId: 'acme', secret: s1 }]);
     const { lines, logger } = capturingLogger();
     const changes: number[] = [];
-    const keyring = createKeyring({ load, logger, clock: Date.now, onChange: (e) => changes.push(e.length) });
+    const keyring = makeKeyring({ load, logger, clock: Date.now, onChange: (e) => changes.push(e.length) });
     await keyring.reload();
     const first = keyring.entries();
     await keyring.reload();
@@ -107,7 +107,7 @@ describe('keyring', () => {
       { id: '2', customerId: 'acme', secret: s2 },
     ]);
     const { lines, logger } = capturingLogger();
-    const keyring = createKeyring({ load, logger, clock: Date.now });
+    const keyring = makeKeyring({ load, logger, clock: Date.now });
     await keyring.reload();
     await keyring.reload();
     expect(keyring.entries().map((e) => e.id)).toEqual(['2']);
@@ -125,7 +125,7 @@ describe('keyring', () => {
       if (loads === 1) await new Promise<void>((r) => (release = r));
       return snapshot;
     };
-    const keyring = createKeyring({ load, logger: capturingLogger().logger, clock: Date.now });
+    const keyring = makeKeyring({ load, logger: capturingLogger().logger, clock: Date.now });
     const first = keyring.reload();
     rows.push({ id: '2', customerId: 'acme', secret: s2 }); // changed after the first load read
     const second = keyring.reload();

@@ -36,7 +36,7 @@ export interface Keyring {
  * keeps the last good keys: verification goes on from memory while PostgreSQL is away, and the
  * failure is logged once per outage, not per attempt.
  */
-export function createKeyring(deps: {
+export function makeKeyring(deps: {
   load: () => Promise<SecretRow[]>;
   logger: Logger;
   clock: Clock;

@@ -21,7 +21,7 @@ export interface HandlerMetrics {
   producerReady: Gauge;
 }
 
-export function createHandlerMetrics(registry: Registry): HandlerMetrics {
+export function makeHandlerMetrics(registry: Registry): HandlerMetrics {
   const registers = [registry];
   return {
     requests: new Counter({

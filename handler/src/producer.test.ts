@@ -1,9 +1,9 @@
 import { Writable } from 'node:stream';
 import { logLevel } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { HookpipeError, createLogger, silentLogger } from '@hookpipe/lib';
+import { HookpipeError, makeLogger, silentLogger } from '@hookpipe/lib';
 import {
-  createKafkaSink,
+  makeKafkaSink,
   handlerKafkaLogCreator,
   sizeOfRecord,
   type OutRecord,
@@ -15,7 +15,7 @@ import {
 function fakeKafka() {
   const world = { up: true, failNextSend: false };
   const producers: { connects: number; disconnects: number; sent: unknown[] }[] = [];
-  const createProducer = (): ProducerLike => {
+  const makeProducer = (): ProducerLike => {
     const me = { connects: 0, disconnects: 0, sent: [] as unknown[] };
     producers.push(me);
     return {
@@ -37,7 +37,7 @@ function fakeKafka() {
       },
     };
   };
-  return { world, producers, createProducer };
+  return { world, producers, makeProducer };
 }
 
 const record: OutRecord = { key: 'acme', value: Buffer.from('{}'), headers: { 'webhook-id': 'msg_1' } };
@@ -50,9 +50,9 @@ async function until(check: () => boolean, ms = 2000) {
   }
 }
 
-const makeSink = (createProducer: () => ProducerLike) =>
-  createKafkaSink({
-    createProducer,
+const makeSink = (makeProducer: () => ProducerLike) =>
+  makeKafkaSink({
+    makeProducer,
     topic: 'webhooks.events',
     ackTimeoutMs: 1000,
     logger: silentLogger(),
@@ -62,7 +62,7 @@ const makeSink = (createProducer: () => ProducerLike) =>
 describe('kafka sink', () => {
   it('sends with acks=all to the topic, the record as given', async () => {
     const k = fakeKafka();
-    const sink = makeSink(k.createProducer);
+    const sink = makeSink(k.makeProducer);
     sink.start();
     await until(sink.isReady);
     await sink.send([record]);
@@ -81,7 +81,7 @@ describe('kafka sink', () => {
   it('fails fast with a retriable error while not connected, and connects once Kafka is up', async () => {
     const k = fakeKafka();
     k.world.up = false;
-    const sink = makeSink(k.createProducer);
+    const sink = makeSink(k.makeProducer);
     sink.start();
     await until(() => k.producers.length >= 3);
     expect(sink.isReady()).toBe(false);
@@ -96,7 +96,7 @@ describe('kafka sink', () => {
 
   it('replaces the producer after a failed send (a fresh producer id), never reusing the old one', async () => {
     const k = fakeKafka();
-    const sink = makeSink(k.createProducer);
+    const sink = makeSink(k.makeProducer);
     sink.start();
     await until(sink.isReady);
     k.world.failNextSend = true;
@@ -124,7 +124,7 @@ describe('kafkajs log filter', () => {
         done();
       },
     });
-    return { lines, logger: createLogger('handler-test', { level: 'info', destination }) };
+    return { lines, logger: makeLogger('handler-test', { level: 'info', destination }) };
   };
   const entry = (level: logLevel, message: string, extra: Record<string, unknown> = {}) => ({
     namespace: 'x',

@@ -40,7 +40,7 @@ const CONNECTION_TROUBLE =
 /**
  * kafkajs' logs through our logger, with two changes. Its warning that limited retries may break
  * idempotence is dropped: the sink bounds retries on purpose and replaces the producer after a
- * failure, which is what keeps idempotence intact (see createKafkaSink). Its per-attempt
+ * failure, which is what keeps idempotence intact (see makeKafkaSink). Its per-attempt
  * connection errors go to debug: the sink logs an outage once when it starts and once when it ends.
  */
 export function handlerKafkaLogCreator(logger: Logger): logCreator {
@@ -65,8 +65,8 @@ export function handlerKafkaLogCreator(logger: Logger): logCreator {
  * sender retries; the consumer dedupes on webhook-id). While no producer is ready, `send`
  * fails at once instead of waiting.
  */
-export function createKafkaSink(deps: {
-  createProducer: () => ProducerLike;
+export function makeKafkaSink(deps: {
+  makeProducer: () => ProducerLike;
   topic: string;
   /** Broker-side wait for the in-sync replicas' acknowledgement. */
   ackTimeoutMs: number;
@@ -83,7 +83,7 @@ export function createKafkaSink(deps: {
 
   const connectLoop = async () => {
     for (let attempt = 0; !stopping.signal.aborted; attempt++) {
-      const candidate = deps.createProducer();
+      const candidate = deps.makeProducer();
       try {
         await candidate.connect();
         if (stopping.signal.aborted) {

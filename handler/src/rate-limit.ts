@@ -14,7 +14,7 @@ export interface RateLimiter {
  * memory stays bounded by the keys active in the last `burst / rate` seconds (and customers are
  * only known after a signature verified, so strangers cannot grow it). Rate 0 disables limiting.
  */
-export function createRateLimiter(options: {
+export function makeRateLimiter(options: {
   ratePerSecond: number;
   burst: number;
   clock: Clock;

@@ -11,7 +11,7 @@ export type { Pool, PoolClient } from 'pg';
  * shows up as an error the caller can classify), and idle clients that break are logged instead
  * of crashing the process.
  */
-export function createPool(options: {
+export function makePool(options: {
   connectionString: string;
   max?: number;
   logger: Logger;

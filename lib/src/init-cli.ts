@@ -16,8 +16,8 @@ import pg from 'pg';
 import { z } from 'zod';
 import { ConfigError, env, loadConfig } from './config.js';
 import { migrate, waitForDatabase } from './db.js';
-import { DEFAULT_PARTITIONS, createKafka, ensureTopics } from './kafka.js';
-import { createLogger, type Logger } from './logger.js';
+import { DEFAULT_PARTITIONS, makeKafka, ensureTopics } from './kafka.js';
+import { makeLogger, type Logger } from './logger.js';
 
 const root = (relative: string) => fileURLToPath(new URL(`../../${relative}`, import.meta.url));
 
@@ -57,7 +57,7 @@ async function ensureDatabase(url: string, timeoutMs: number, logger: Logger): P
 
 /** Retries `ensureTopics` until the broker answers or the deadline passes. */
 async function createTopics(config: InitConfig, logger: Logger): Promise<void> {
-  const kafka = createKafka({ clientId: 'hookpipe-init', brokers: config.KAFKA_BROKERS, logger });
+  const kafka = makeKafka({ clientId: 'hookpipe-init', brokers: config.KAFKA_BROKERS, logger });
   const deadline = Date.now() + config.INIT_TIMEOUT_MS;
   const partitions = {
     events: config.KAFKA_PARTITIONS_EVENTS,
@@ -79,7 +79,7 @@ async function createTopics(config: InitConfig, logger: Logger): Promise<void> {
 
 async function main(): Promise<void> {
   const config = loadConfig(schema, process.env, 'init');
-  const logger = createLogger('init', { level: config.LOG_LEVEL });
+  const logger = makeLogger('init', { level: config.LOG_LEVEL });
   for (const url of [config.DATABASE_URL, config.SENDER_DATABASE_URL])
     await ensureDatabase(url, config.INIT_TIMEOUT_MS, logger);
   const receiver = await migrate(config.DATABASE_URL, config.RECEIVER_MIGRATIONS_DIR, logger);
@@ -92,7 +92,7 @@ async function main(): Promise<void> {
 main().then(
   () => process.exit(0),
   (err: unknown) => {
-    const logger = createLogger('init');
+    const logger = makeLogger('init');
     if (err instanceof ConfigError) logger.fatal(err.message);
     else logger.fatal({ err }, 'initialisation failed');
     process.exit(1);

@@ -67,7 +67,7 @@ export function kafkaLogCreator(logger: Logger) {
 }
 
 /** A kafkajs client with our logging and a retry policy that rides out a broker restart. */
-export function createKafka(options: {
+export function makeKafka(options: {
   clientId: string;
   brokers: readonly string[];
   logger: Logger;

@@ -22,7 +22,7 @@ export const REDACT_PATHS = [
  * A JSON logger for one service (pino): every line carries `service`; secrets are redacted.
  * Child loggers add `requestId`, `webhookId`, `topic`, `partition`, `offset` as they are known.
  */
-export function createLogger(
+export function makeLogger(
   service: string,
   options: { level?: LoggerOptions['level']; destination?: pino.DestinationStream } = {},
 ): Logger {

@@ -4,7 +4,7 @@ import type { Context } from 'hono';
 export { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** A Prometheus registry for one service, with Node's default process metrics. */
-export function createRegistry(service: string, labels: Record<string, string> = {}): Registry {
+export function makeRegistry(service: string, labels: Record<string, string> = {}): Registry {
   const registry = new Registry();
   registry.setDefaultLabels({ service, ...labels });
   collectDefaultMetrics({ register: registry });

@@ -16,7 +16,7 @@ export interface Shutdown {
  * Two-stage shutdown after graphile/worker: cleanups collected as the service wires itself up,
  * run in reverse (stop intake → drain → flush producer → close pools).
  */
-export function createShutdown(logger: Logger): Shutdown {
+export function makeShutdown(logger: Logger): Shutdown {
   const steps: { name: string; fn: () => Promise<void> | void }[] = [];
   let running: Promise<void> | undefined;
   let failed = false;

@@ -31,7 +31,7 @@ export interface AppDeps extends ApiDeps {
 export const OPEN_PATHS = ['/ping', '/healthz', '/readyz', '/metrics', '/openapi.json', '/docs', '/docs/*'];
 
 /** Builds the sender's HTTP app; never listens (see index.ts). */
-export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
+export function makeApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
   app.use(requestId());
   app.use(async (c, next) => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, generateSecret } from '@hookpipe/lib';
 import { parseConfig, secretKeyBytes } from './config.js';
-import { createSecretBox } from './secrets.js';
-import { createTargetPolicy, DEFAULT_ALLOWED_HOSTS } from './targets.js';
+import { makeSecretBox } from './secrets.js';
+import { makeTargetPolicy, DEFAULT_ALLOWED_HOSTS } from './targets.js';
 
 const minimal = { SENDER_DATABASE_URL: 'postgres://x@127.0.0.1/db', SENDER_API_KEY: 'k'.repeat(16) };
 
@@ -55,7 +55,7 @@ describe('config', () => {
 
 describe('secrets at rest', () => {
   it('seals and opens with the key; the sealed form does not contain the secret', () => {
-    const box = createSecretBox(Buffer.alloc(32, 9));
+    const box = makeSecretBox(Buffer.alloc(32, 9));
     const secret = generateSecret();
     const sealed = box.seal(secret);
     expect(sealed).toMatch(/^sealed1:/);
@@ -64,19 +64,19 @@ describe('secrets at rest', () => {
   });
 
   it('refuses a sealed secret under another key, and without one', () => {
-    const sealed = createSecretBox(Buffer.alloc(32, 9)).seal(generateSecret());
-    expect(() => createSecretBox(Buffer.alloc(32, 8)).open(sealed)).toThrow();
-    expect(() => createSecretBox(null).open(sealed)).toThrow(/SENDER_SECRET_KEY/);
+    const sealed = makeSecretBox(Buffer.alloc(32, 9)).seal(generateSecret());
+    expect(() => makeSecretBox(Buffer.alloc(32, 8)).open(sealed)).toThrow();
+    expect(() => makeSecretBox(null).open(sealed)).toThrow(/SENDER_SECRET_KEY/);
   });
 
   it('stores the secret as is without a key', () => {
     const secret = generateSecret();
-    expect(createSecretBox(null).seal(secret)).toBe(secret);
+    expect(makeSecretBox(null).seal(secret)).toBe(secret);
   });
 });
 
 describe('target allow-list', () => {
-  const policy = createTargetPolicy(DEFAULT_ALLOWED_HOSTS);
+  const policy = makeTargetPolicy(DEFAULT_ALLOWED_HOSTS);
   it('lets loopback and the compose names through', () => {
     for (const url of [
       'http://localhost:8081/webhook',
@@ -103,8 +103,8 @@ describe('target allow-list', () => {
   });
 
   it('knows wildcards', () => {
-    expect(createTargetPolicy(['*.example.test']).check('http://a.example.test/').ok).toBe(true);
-    expect(createTargetPolicy(['*.example.test']).check('http://example.test/').ok).toBe(false);
-    expect(createTargetPolicy(['*']).check('http://anything.test/').ok).toBe(true);
+    expect(makeTargetPolicy(['*.example.test']).check('http://a.example.test/').ok).toBe(true);
+    expect(makeTargetPolicy(['*.example.test']).check('http://example.test/').ok).toBe(false);
+    expect(makeTargetPolicy(['*']).check('http://anything.test/').ok).toBe(true);
   });
 });

@@ -1,28 +1,28 @@
 import { fileURLToPath } from 'node:url';
 import {
   ConfigError,
-  createLogger,
-  createPool,
-  createShutdown,
+  makeLogger,
+  makePool,
+  makeShutdown,
   listen,
   migrate,
   systemClock,
   waitForDatabase,
 } from '@hookpipe/lib';
-import { createApp } from './app.js';
+import { makeApp } from './app.js';
 import { parseConfig, secretKeyBytes } from './config.js';
-import { createHttpPost } from './delivery/transport.js';
-import { createDeliveryWorker } from './delivery/worker.js';
-import { createEmitterManager } from './emitters/manager.js';
-import { createSenderMetrics } from './metrics.js';
+import { makeHttpPost } from './delivery/transport.js';
+import { makeDeliveryWorker } from './delivery/worker.js';
+import { makeEmitterManager } from './emitters/manager.js';
+import { makeSenderMetrics } from './metrics.js';
 import { makeSenderRetention } from './retention.js';
-import { createSecretBox } from './secrets.js';
-import { createTargetPolicy } from './targets.js';
+import { makeSecretBox } from './secrets.js';
+import { makeTargetPolicy } from './targets.js';
 
 async function main(): Promise<void> {
   const config = parseConfig(process.env);
-  const logger = createLogger('sender', { level: config.LOG_LEVEL });
-  const shutdown = createShutdown(logger);
+  const logger = makeLogger('sender', { level: config.LOG_LEVEL });
+  const shutdown = makeShutdown(logger);
   const clock = systemClock;
   const dbUrl = config.SENDER_DATABASE_URL;
 
@@ -30,7 +30,7 @@ async function main(): Promise<void> {
     await waitForDatabase(dbUrl, 60_000);
     await migrate(dbUrl, fileURLToPath(new URL('../migrations', import.meta.url)), logger);
   }
-  const pool = createPool({
+  const pool = makePool({
     connectionString: dbUrl,
     max: config.SENDER_DB_POOL_MAX,
     logger,
@@ -38,12 +38,12 @@ async function main(): Promise<void> {
   });
   shutdown.add('database pool', () => pool.end());
 
-  const metrics = createSenderMetrics();
-  const box = createSecretBox(config.SENDER_SECRET_KEY ? secretKeyBytes(config.SENDER_SECRET_KEY) : null);
-  const targets = createTargetPolicy(config.SENDER_ALLOWED_HOSTS);
-  const http = createHttpPost({ maxSockets: config.SENDER_DELIVERY_CONCURRENCY });
+  const metrics = makeSenderMetrics();
+  const box = makeSecretBox(config.SENDER_SECRET_KEY ? secretKeyBytes(config.SENDER_SECRET_KEY) : null);
+  const targets = makeTargetPolicy(config.SENDER_ALLOWED_HOSTS);
+  const http = makeHttpPost({ maxSockets: config.SENDER_DELIVERY_CONCURRENCY });
   shutdown.add('outbound connections', () => http.close());
-  const worker = createDeliveryWorker(
+  const worker = makeDeliveryWorker(
     {
       pool,
       logger: logger.child({ component: 'delivery' }),
@@ -73,7 +73,7 @@ async function main(): Promise<void> {
   worker.start();
   shutdown.add('delivery worker', () => worker.stop());
 
-  const emitters = createEmitterManager({
+  const emitters = makeEmitterManager({
     pool,
     logger: logger.child({ component: 'emitters' }),
     clock,
@@ -87,7 +87,7 @@ async function main(): Promise<void> {
   await emitters.resume();
   shutdown.add('emitters', () => emitters.close());
 
-  const app = createApp({
+  const app = makeApp({
     logger,
     apiKeys: config.SENDER_API_KEY,
     corsOrigins: config.SENDER_CORS_ORIGINS,

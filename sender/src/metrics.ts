@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, createRegistry, type Registry } from '@hookpipe/lib';
+import { Counter, Gauge, Histogram, makeRegistry, type Registry } from '@hookpipe/lib';
 import type { Completion } from './store/outbox.js';
 
 export interface SenderMetrics {
@@ -10,7 +10,7 @@ export interface SenderMetrics {
 }
 
 /** The sender's Prometheus metrics (served at /metrics). */
-export function createSenderMetrics(registry: Registry = createRegistry('sender')): SenderMetrics {
+export function makeSenderMetrics(registry: Registry = makeRegistry('sender')): SenderMetrics {
   const attempts = new Counter({
     name: 'hookpipe_sender_attempts_total',
     help: 'Delivery attempts by outcome (delivered, retry, failed, rejected) and HTTP status class',

@@ -13,7 +13,7 @@ export interface SecretBox {
 
 const PREFIX = 'sealed1:';
 
-export function createSecretBox(key: Buffer | null): SecretBox {
+export function makeSecretBox(key: Buffer | null): SecretBox {
   // Opening is on the delivery hot path; a sealed value always opens to the same secret.
   const opened = new Map<string, string>();
   return {

@@ -22,7 +22,7 @@ function normaliseHost(host: string): string {
   return lower.startsWith('[') && lower.endsWith(']') ? lower.slice(1, -1) : lower;
 }
 
-export function createTargetPolicy(allowed: readonly string[]): TargetPolicy {
+export function makeTargetPolicy(allowed: readonly string[]): TargetPolicy {
   const exact = new Set<string>();
   const suffixes: string[] = [];
   let any = false;

@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { DEFAULT_PARTITIONS, createKafka, ensureTopics, silentLogger } from '@hookpipe/lib';
+import { DEFAULT_PARTITIONS, makeKafka, ensureTopics, silentLogger } from '@hookpipe/lib';
 import type { StackContext } from './context.js';
 import { spawnDetached, tail, waitUntil } from './proc.js';
 
@@ -193,7 +193,7 @@ export async function waitForKafka(
   pid: number,
   isAlive: (pid: number) => boolean,
 ): Promise<void> {
-  const kafka = createKafka({
+  const kafka = makeKafka({
     clientId: 'hookpipe-stack',
     brokers: [`127.0.0.1:${ctx.state.ports.kafka}`],
     logger: silentLogger(),
@@ -225,7 +225,7 @@ export async function waitForKafka(
     dlq: Number(ctx.env.KAFKA_PARTITIONS_DLQ ?? DEFAULT_PARTITIONS.dlq),
   };
   const created = await ensureTopics(
-    createKafka({
+    makeKafka({
       clientId: 'hookpipe-stack',
       brokers: [`127.0.0.1:${ctx.state.ports.kafka}`],
       logger: silentLogger(),

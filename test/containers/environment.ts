@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_PARTITIONS, createKafka, ensureTopics, silentLogger, waitForDatabase } from '@hookpipe/lib';
+import { DEFAULT_PARTITIONS, makeKafka, ensureTopics, silentLogger, waitForDatabase } from '@hookpipe/lib';
 import {
   allParts,
   down,
@@ -104,7 +104,7 @@ function nginxVars(ctx: StackContext): Record<string, string> {
 }
 
 async function waitForKafka(port: number): Promise<void> {
-  const kafka = createKafka({
+  const kafka = makeKafka({
     clientId: 'hookpipe-test-env',
     brokers: [`127.0.0.1:${port}`],
     logger: silentLogger(),
@@ -227,7 +227,7 @@ export async function setupContainers(log: (m: string) => void): Promise<() => P
       log,
     });
     await Promise.all([startPart(ctx, 'postgres'), waitForKafka(kafka.port)]);
-    const kafkaClient = createKafka({
+    const kafkaClient = makeKafka({
       clientId: 'hookpipe-test-env',
       brokers: [`127.0.0.1:${kafka.port}`],
       logger: silentLogger(),

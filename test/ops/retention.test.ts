@@ -5,7 +5,7 @@
  * letters on request.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPool, silentLogger, systemClock, type Pool, type RetentionReport } from '@hookpipe/lib';
+import { makePool, silentLogger, systemClock, type Pool, type RetentionReport } from '@hookpipe/lib';
 import { makeConsumerRetention } from '../../consumer/src/retention.js';
 import { makeSenderRetention } from '../../sender/src/retention.js';
 import { getTestEnv, type TestEnv } from '../env.js';
@@ -43,7 +43,7 @@ async function runOnce(job: { runOnce(): Promise<RetentionReport> }): Promise<Re
 }
 
 function pool(url: string): Pool {
-  const p = createPool({ connectionString: url, max: 3, logger: silentLogger() });
+  const p = makePool({ connectionString: url, max: 3, logger: silentLogger() });
   pools.push(p);
   return p;
 }

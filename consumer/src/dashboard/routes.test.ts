@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createRegistry, silentLogger } from '@hookpipe/lib';
-import { createApp, type AppDeps } from '../app.js';
+import { makeRegistry, silentLogger } from '@hookpipe/lib';
+import { makeApp, type AppDeps } from '../app.js';
 import type { DeadLetterFilter } from '../store/dead-letters-store.js';
 import { loadDashboardAssets, type DashboardDeps } from './routes.js';
 import type { DashboardState } from './state.js';
@@ -13,11 +13,11 @@ const unused = () => Promise.reject(new Error('not used by these tests'));
 
 const STATE = { at: '2025-01-01T00:00:00.000Z', window_seconds: 0 } as unknown as DashboardState;
 
-function makeApp(dashboard: Partial<DashboardDeps> | null, lists: DeadLetterFilter[] = []) {
+function testApp(dashboard: Partial<DashboardDeps> | null, lists: DeadLetterFilter[] = []) {
   const deps: AppDeps = {
     logger: silentLogger(),
     apiKeys: [KEY],
-    registry: createRegistry('dashboard-test'),
+    registry: makeRegistry('dashboard-test'),
     events: { list: unused, get: unused, failures: () => Promise.resolve([]) },
     deadLetters: {
       list: (filter) => {
@@ -55,12 +55,12 @@ function makeApp(dashboard: Partial<DashboardDeps> | null, lists: DeadLetterFilt
           },
         }),
   };
-  return createApp(deps);
+  return makeApp(deps);
 }
 
 describe('dashboard routes', () => {
   it('serves the page and its files without a key, with a CSP that allows only itself and the sender', async () => {
-    const app = makeApp({});
+    const app = testApp({});
     const page = await app.request('/dashboard');
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
@@ -83,7 +83,7 @@ describe('dashboard routes', () => {
   });
 
   it('answers a file it does not have, or a path outside the folder, with a JSON 404', async () => {
-    const app = makeApp({});
+    const app = testApp({});
     for (const p of [
       '/dashboard/assets/nope.js',
       '/dashboard/assets/..%2Fpackage.json',
@@ -93,13 +93,13 @@ describe('dashboard routes', () => {
       expect(res.status, p).toBe(404);
       expect(await res.json()).toMatchObject({ error: 'not_found' });
     }
-    const empty = await makeApp({ assets: new Map() }).request('/dashboard');
+    const empty = await testApp({ assets: new Map() }).request('/dashboard');
     expect(empty.status).toBe(404);
     expect(await empty.json()).toMatchObject({ message: expect.stringContaining('dashboard/ folder') });
   });
 
   it('keeps GET /dashboard/state behind X-API-Key', async () => {
-    const app = makeApp({});
+    const app = testApp({});
     const none = await app.request('/dashboard/state');
     expect(none.status).toBe(401);
     expect(await none.json()).toEqual({
@@ -118,8 +118,8 @@ describe('dashboard routes', () => {
   });
 
   it('has no /dashboard when the consumer is built without one, and documents the state route', async () => {
-    expect((await makeApp(null).request('/dashboard')).status).toBe(401);
-    const doc = (await (await makeApp({}).request('/openapi.json')).json()) as {
+    expect((await testApp(null).request('/dashboard')).status).toBe(401);
+    const doc = (await (await testApp({}).request('/openapi.json')).json()) as {
       paths: Record<string, unknown>;
     };
     expect(doc.paths['/dashboard/state']).toBeDefined();
@@ -128,7 +128,7 @@ describe('dashboard routes', () => {
 
   it('filters dead letters by webhook_id (the inspector’s lookup)', async () => {
     const lists: DeadLetterFilter[] = [];
-    const app = makeApp(null, lists);
+    const app = testApp(null, lists);
     const res = await app.request('/dead-letters?webhook_id=msg_123&status=all', {
       headers: { 'X-API-Key': KEY },
     });

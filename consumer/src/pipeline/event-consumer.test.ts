@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Kafka } from 'kafkajs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '@hookpipe/lib';
-import { createEventConsumer } from './event-consumer.js';
+import { makeEventConsumer } from './event-consumer.js';
 
 const EVENTS = { GROUP_JOIN: 'consumer.group_join', CRASH: 'consumer.crash', STOP: 'consumer.stop' };
 
@@ -41,7 +41,7 @@ function fakeKafka() {
 }
 
 function make(kafka: Kafka) {
-  return createEventConsumer({
+  return makeEventConsumer({
     kafka,
     groupId: 'g',
     topics: ['t'],
@@ -61,7 +61,7 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-describe('createEventConsumer', () => {
+describe('makeEventConsumer', () => {
   it('starts a consumer kafkajs left stopped after a non-retriable crash, with backoff, until it runs', async () => {
     vi.useFakeTimers();
     const fake = fakeKafka();

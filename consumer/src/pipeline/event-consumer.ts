@@ -45,7 +45,7 @@ export const DEFAULT_FETCH_MIN_BYTES = 64 * 1024;
  * timer: the batch handler returns at once, so other partitions keep flowing and the member keeps
  * heartbeating.
  */
-export function createEventConsumer(options: EventConsumerOptions) {
+export function makeEventConsumer(options: EventConsumerOptions) {
   const { logger, clock } = options;
   const consumer: Consumer = options.kafka.consumer({
     groupId: options.groupId,
@@ -227,4 +227,4 @@ export function createEventConsumer(options: EventConsumerOptions) {
   };
 }
 
-export type EventConsumer = ReturnType<typeof createEventConsumer>;
+export type EventConsumer = ReturnType<typeof makeEventConsumer>;

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '@hookpipe/lib';
+import { makeLogger } from '@hookpipe/lib';
 import { makeRecord } from '../testing/records.js';
 import { makeFailureInjector } from './failure-injection.js';
 import { processBatch, type BatchDeps } from './process-batch.js';
@@ -14,7 +14,7 @@ function capture(level: 'info' | 'debug') {
       done();
     },
   });
-  return { lines, logger: createLogger('consumer', { level, destination }) };
+  return { lines, logger: makeLogger('consumer', { level, destination }) };
 }
 
 function deps(logger: BatchDeps['logger'], logEvents: boolean): BatchDeps {

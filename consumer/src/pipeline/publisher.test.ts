@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '@hookpipe/lib';
-import { chunkBySize, createPublisher, recordBytes, type ProducerLike } from './publisher.js';
+import { chunkBySize, makePublisher, recordBytes, type ProducerLike } from './publisher.js';
 
 type SendBatchArgs = Parameters<ProducerLike['sendBatch']>[0];
 
@@ -57,10 +57,10 @@ describe('chunkBySize', () => {
   });
 });
 
-describe('createPublisher', () => {
+describe('makePublisher', () => {
   it('splits a large publish into requests under the size limit, in order', async () => {
     const { made, create } = producers();
-    const pub = createPublisher({ createProducer: create, logger: silentLogger(), maxRequestBytes: 1000 });
+    const pub = makePublisher({ makeProducer: create, logger: silentLogger(), maxRequestBytes: 1000 });
     const records = Array.from({ length: 10 }, (_, i) => ({
       topic: 'dlq',
       key: null,
@@ -78,7 +78,7 @@ describe('createPublisher', () => {
 
   it('groups records by topic in one request with acks=all', async () => {
     const { made, create } = producers();
-    const pub = createPublisher({ createProducer: create, logger: silentLogger() });
+    const pub = makePublisher({ makeProducer: create, logger: silentLogger() });
     await pub.publish([record('a', 1), record('b', 2), record('a', 3)]);
     expect(made).toHaveLength(1);
     const sent = made[0]!.sent[0]!;
@@ -91,7 +91,7 @@ describe('createPublisher', () => {
 
   it('replaces the producer after a failed send, so no later batch reuses its sequence numbers', async () => {
     const { made, control, create } = producers();
-    const pub = createPublisher({ createProducer: create, logger: silentLogger() });
+    const pub = makePublisher({ makeProducer: create, logger: silentLogger() });
     await pub.publish([record('a', 1)]);
     control.failNext = true;
     await expect(pub.publish([record('a', 2)])).rejects.toThrow('request timed out');
@@ -104,7 +104,7 @@ describe('createPublisher', () => {
   it('serialises sends and surfaces connection failures to the caller', async () => {
     const { control, create } = producers();
     control.connectFails = 1;
-    const pub = createPublisher({ createProducer: create, logger: silentLogger() });
+    const pub = makePublisher({ makeProducer: create, logger: silentLogger() });
     await expect(pub.publish([record('a', 0)])).rejects.toThrow('no broker');
     await Promise.all([1, 2, 3, 4].map((n) => pub.publish([record('a', n)])));
     expect(control.maxInFlight).toBe(1);
@@ -112,7 +112,7 @@ describe('createPublisher', () => {
 
   it('disconnects on stop and refuses later sends', async () => {
     const { made, create } = producers();
-    const pub = createPublisher({ createProducer: create, logger: silentLogger() });
+    const pub = makePublisher({ makeProducer: create, logger: silentLogger() });
     await pub.publish([record('a', 1)]);
     await pub.stop();
     expect(made[0]!.disconnected).toBe(true);

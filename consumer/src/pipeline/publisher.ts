@@ -8,7 +8,7 @@ import type { OutgoingRecord } from './failures.js';
  * for idempotence), and the Java-compatible partitioner so a key lands where other clients put it.
  * Its own retries are short: a batch handler must not block the member's heartbeat for long.
  */
-export function createRetryProducer(kafka: Kafka): Producer {
+export function makeRetryProducer(kafka: Kafka): Producer {
   return kafka.producer({
     idempotent: true,
     maxInFlightRequests: 1,
@@ -61,8 +61,8 @@ export interface Publisher {
  * would reuse those numbers and be acknowledged as a duplicate without being written. A new
  * producer id cannot collide, and serialising means no other send rides on the broken one.
  */
-export function createPublisher(deps: {
-  createProducer: () => ProducerLike;
+export function makePublisher(deps: {
+  makeProducer: () => ProducerLike;
   logger: Logger;
   /** Most record bytes (key, value, headers) in one request; default 512 KiB. */
   maxRequestBytes?: number;
@@ -74,7 +74,7 @@ export function createPublisher(deps: {
 
   const connected = async (): Promise<ProducerLike> => {
     if (producer) return producer;
-    const candidate = deps.createProducer();
+    const candidate = deps.makeProducer();
     try {
       await candidate.connect();
     } catch (err) {

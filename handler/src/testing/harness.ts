@@ -1,11 +1,11 @@
 import { expect } from 'vitest';
-import { createRegistry, generateSecret, signatureHeaders, silentLogger, type Logger } from '@hookpipe/lib';
-import { createApp } from '../app.js';
+import { makeRegistry, generateSecret, signatureHeaders, silentLogger, type Logger } from '@hookpipe/lib';
+import { makeApp } from '../app.js';
 import type { SubmitOutcome } from '../batcher.js';
-import { createKeyring, type Keyring, type SecretRow } from '../keyring.js';
-import { createHandlerMetrics } from '../metrics.js';
+import { makeKeyring, type Keyring, type SecretRow } from '../keyring.js';
+import { makeHandlerMetrics } from '../metrics.js';
 import type { OutRecord } from '../producer.js';
-import { createRateLimiter } from '../rate-limit.js';
+import { makeRateLimiter } from '../rate-limit.js';
 
 /** Test-only: an app over an in-memory keyring, a steerable clock and a recording Kafka stand-in. */
 
@@ -16,7 +16,7 @@ export const secretB = generateSecret();
 export const stranger = generateSecret();
 
 export interface Harness {
-  app: ReturnType<typeof createApp>;
+  app: ReturnType<typeof makeApp>;
   records: OutRecord[];
   now: { ms: number };
   keyring: Keyring;
@@ -44,19 +44,19 @@ export async function harness(
     { id: '2', customerId: 'acme', secret: secretA2 },
     { id: '3', customerId: 'globex', secret: secretB },
   ];
-  const keyring = createKeyring({ load: () => Promise.resolve([...rows]), logger: silentLogger(), clock });
+  const keyring = makeKeyring({ load: () => Promise.resolve([...rows]), logger: silentLogger(), clock });
   if (overrides.load !== false) await keyring.reload();
   const records: OutRecord[] = [];
   const state = { kafkaReady: true, draining: false, outcome: { ok: true } as SubmitOutcome };
-  const registry = createRegistry('handler-test');
-  const app = createApp({
+  const registry = makeRegistry('handler-test');
+  const app = makeApp({
     logger: overrides.logger ?? silentLogger(),
     handlerId: 'handler-test',
     registry,
     clock,
-    metrics: createHandlerMetrics(registry),
+    metrics: makeHandlerMetrics(registry),
     keyring,
-    limiter: createRateLimiter({
+    limiter: makeRateLimiter({
       ratePerSecond: overrides.rate ?? 1000,
       burst: overrides.burst ?? 1000,
       clock,

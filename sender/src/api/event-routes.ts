@@ -1,6 +1,6 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { ApiError, newId } from '@hookpipe/lib';
-import { createPayloadSource, describeEventTypes } from '../emitters/catalog.js';
+import { makePayloadSource, describeEventTypes } from '../emitters/catalog.js';
 import { ingestEvent } from '../store/events.js';
 import { attemptsFor } from '../store/history.js';
 import type { ApiDeps } from './deps.js';
@@ -117,7 +117,7 @@ export function addEventRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps): void {
     },
     (c) => {
       // A fixed seed and time: the examples stay the same from call to call.
-      const source = createPayloadSource(1);
+      const source = makePayloadSource(1);
       const at = new Date('2025-01-01T12:00:00.000Z');
       return c.json(
         {

@@ -1,6 +1,6 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { ApiError, newId } from '@hookpipe/lib';
-import { createPayloadSource, mergeData } from '../emitters/catalog.js';
+import { makePayloadSource, mergeData } from '../emitters/catalog.js';
 import { ingestEvent } from '../store/events.js';
 import { listDeliveries, webhookStats } from '../store/history.js';
 import { rotateSecret } from '../store/webhooks.js';
@@ -129,7 +129,7 @@ export function addWebhookActivityRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps
       }
       const now = deps.clock();
       const data = mergeData(
-        createPayloadSource(deps.settings.fakerSeed).data(body.type, new Date(now)),
+        makePayloadSource(deps.settings.fakerSeed).data(body.type, new Date(now)),
         body.overrides ?? {},
       );
       const result = await ingestEvent(

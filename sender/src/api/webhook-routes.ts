@@ -1,6 +1,6 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { ApiError } from '@hookpipe/lib';
-import { createWebhook, deleteWebhook, listWebhooks, updateWebhook } from '../store/webhooks.js';
+import { insertWebhook, deleteWebhook, listWebhooks, updateWebhook } from '../store/webhooks.js';
 import { checkTarget, requireWebhook, type ApiDeps } from './deps.js';
 import { defineRoute, type AppContext, type AppEnv } from './route.js';
 import {
@@ -18,7 +18,7 @@ const tags = ['webhooks'];
 export function addWebhookRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps): void {
   const create = async (c: AppContext, body: z.output<typeof CreateWebhookBody>) => {
     checkTarget(deps, body.webhook_url);
-    const result = await createWebhook(
+    const result = await insertWebhook(
       deps.pool,
       {
         customerId: body.customer_id,

@@ -3,15 +3,15 @@ import { http, HttpResponse, delay } from 'msw';
 import { setupServer } from 'msw/node';
 import { Webhook } from 'standardwebhooks';
 import { generateSecret, systemClock, type Clock } from '@hookpipe/lib';
-import { createSecretBox } from '../secrets.js';
-import { createTargetPolicy, DEFAULT_ALLOWED_HOSTS } from '../targets.js';
+import { makeSecretBox } from '../secrets.js';
+import { makeTargetPolicy, DEFAULT_ALLOWED_HOSTS } from '../targets.js';
 import type { ClaimedDelivery, Completion } from '../store/outbox.js';
 import { processDelivery, type ProcessDeps } from './process.js';
-import { createHttpPost } from './transport.js';
+import { makeHttpPost } from './transport.js';
 
 const URL_ = 'http://receiver.test/webhook';
 const server = setupServer();
-const transport = createHttpPost({ maxSockets: 16 });
+const transport = makeHttpPost({ maxSockets: 16 });
 beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
 afterEach(() => server.resetHandlers());
 afterAll(() => {
@@ -53,8 +53,8 @@ function makeDeps(clock: Clock, overrides: Partial<ProcessDeps> = {}): ProcessDe
   return {
     post: transport.post,
     clock,
-    secretBox: createSecretBox(null),
-    targets: createTargetPolicy([...DEFAULT_ALLOWED_HOSTS, 'receiver.test']),
+    secretBox: makeSecretBox(null),
+    targets: makeTargetPolicy([...DEFAULT_ALLOWED_HOSTS, 'receiver.test']),
     policy: { maxAttempts: 5, baseMs: 1000, capMs: 60_000, retryAfterMaxMs: 3_600_000 },
     timeoutMs: 2000,
     staleTimestampS: 3600,
@@ -219,7 +219,7 @@ describe('signatures (verified with the standardwebhooks package)', () => {
 
   it('verifies under a sealed secret once opened', async () => {
     const secret = generateSecret();
-    const box = createSecretBox(Buffer.alloc(32, 7));
+    const box = makeSecretBox(Buffer.alloc(32, 7));
     const seen = receiver(systemClock, [status(200)]);
     await processDelivery(claimed([box.seal(secret)]), { ...deps(), secretBox: box });
     expect(() => new Webhook(secret).verify(seen[0]!.body.toString('utf8'), seen[0]!.headers)).not.toThrow();

@@ -29,7 +29,7 @@ export class TimeoutError extends Error {
  * thousands of deliveries a second. The rest of an answer past the excerpt is read and dropped
  * so the connection can be reused.
  */
-export function createHttpPost(options: { maxSockets: number }): { post: Post; close(): void } {
+export function makeHttpPost(options: { maxSockets: number }): { post: Post; close(): void } {
   const agents = {
     'http:': new http.Agent({ keepAlive: true, maxSockets: options.maxSockets, scheduling: 'lifo' }),
     'https:': new https.Agent({ keepAlive: true, maxSockets: options.maxSockets, scheduling: 'lifo' }),

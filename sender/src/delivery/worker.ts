@@ -34,7 +34,7 @@ export interface DeliveryWorker {
  * per-webhook and per-emitter caps), sends them concurrently over kept-alive connections, and records finished
  * attempts in batched transactions.
  */
-export function createDeliveryWorker(
+export function makeDeliveryWorker(
   deps: ProcessDeps & { pool: Pool; logger: Logger; metrics: SenderMetrics },
   options: WorkerOptions,
 ): DeliveryWorker {

@@ -186,7 +186,7 @@ export interface PayloadSource {
   data(type: string, now: Date): Data;
 }
 
-export function createPayloadSource(seed: number | undefined, key: readonly number[] = []): PayloadSource {
+export function makePayloadSource(seed: number | undefined, key: readonly number[] = []): PayloadSource {
   const f = new Faker({ locale: [en, base] });
   f.seed(seed === undefined ? undefined : [seed, ...key]);
   return {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createPayloadSource, EVENT_TYPES, isCatalogType, mergeData } from './catalog.js';
+import { makePayloadSource, EVENT_TYPES, isCatalogType, mergeData } from './catalog.js';
 import {
   dueCount,
   emitterEvent,
@@ -45,7 +45,7 @@ describe('pickFault', () => {
   });
 
   it('yields each kind at about its share', () => {
-    const source = createPayloadSource(7);
+    const source = makePayloadSource(7);
     const counts = new Map<string | null, number>();
     for (let i = 0; i < 20_000; i++) {
       const k = pickFault(shares, source.random());
@@ -68,7 +68,7 @@ describe('pickSimulate', () => {
   });
 
   it('puts data.simulate on about the asked share of normal events, never on a fault', () => {
-    const source = createPayloadSource(7);
+    const source = makePayloadSource(7);
     const events = Array.from({ length: 4000 }, () =>
       emitterEvent({
         eventTypes: ['order.created'],
@@ -110,7 +110,7 @@ describe('emitterEvent', () => {
   };
 
   it('makes a normal event with a fresh msg_ id', () => {
-    const e = emitterEvent({ ...base, source: createPayloadSource(1), faults: {}, delivered: null });
+    const e = emitterEvent({ ...base, source: makePayloadSource(1), faults: {}, delivered: null });
     expect(e.messageId).toMatch(/^msg_[0-9A-Z]{26}$/);
     expect(e.fault).toBeNull();
     expect(JSON.parse(e.body.toString())).toMatchObject({ type: 'order.created' });
@@ -120,7 +120,7 @@ describe('emitterEvent', () => {
     const delivered = { messageId: 'msg_OLD', body: Buffer.from('{"x":1}'), eventType: 'user.created' };
     const e = emitterEvent({
       ...base,
-      source: createPayloadSource(1),
+      source: makePayloadSource(1),
       faults: { duplicate_id: 1 },
       delivered,
     });
@@ -131,7 +131,7 @@ describe('emitterEvent', () => {
   it('sends a normal event instead when nothing was delivered yet to duplicate', () => {
     const e = emitterEvent({
       ...base,
-      source: createPayloadSource(1),
+      source: makePayloadSource(1),
       faults: { duplicate_id: 1 },
       delivered: null,
     });
@@ -141,7 +141,7 @@ describe('emitterEvent', () => {
   it('builds oversized and malformed bodies for those faults', () => {
     const big = emitterEvent({
       ...base,
-      source: createPayloadSource(1),
+      source: makePayloadSource(1),
       faults: { oversized: 1 },
       delivered: null,
     });
@@ -149,7 +149,7 @@ describe('emitterEvent', () => {
     expect(big.body.length).toBeGreaterThan(4096);
     const bad = emitterEvent({
       ...base,
-      source: createPayloadSource(1),
+      source: makePayloadSource(1),
       faults: { malformed_json: 1 },
       delivered: null,
     });
@@ -179,7 +179,7 @@ describe('emitter pacing', () => {
 describe('catalog', () => {
   it('has at least 8 event types, each with a payload', () => {
     expect(EVENT_TYPES.length).toBeGreaterThanOrEqual(8);
-    const source = createPayloadSource(3);
+    const source = makePayloadSource(3);
     for (const t of EVENT_TYPES) {
       expect(isCatalogType(t)).toBe(true);
       expect(Object.keys(source.data(t, at)).length).toBeGreaterThan(1);
@@ -188,7 +188,7 @@ describe('catalog', () => {
 
   it('is reproducible under a seed, and varies without one', () => {
     const run = (seed: number | undefined) => {
-      const s = createPayloadSource(seed, [42]);
+      const s = makePayloadSource(seed, [42]);
       return EVENT_TYPES.map((t) => JSON.stringify(s.data(t, at)));
     };
     expect(run(99)).toEqual(run(99));

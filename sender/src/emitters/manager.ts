@@ -13,7 +13,7 @@ import {
   type FaultShares,
   type SimulateShares,
 } from '../store/emitters.js';
-import { createPayloadSource, hashKey } from './catalog.js';
+import { makePayloadSource, hashKey } from './catalog.js';
 import { dueCount, emitterEvent, tickMs } from './events.js';
 
 export interface StartOptions {
@@ -57,7 +57,7 @@ export interface EmitterManagerDeps {
  * Runs emitters: one loop per running emitter, ticking at its rate and writing each tick's
  * events to the outbox in one transaction. Starts and stops of one webhook are serialised.
  */
-export function createEmitterManager(deps: EmitterManagerDeps): EmitterManager {
+export function makeEmitterManager(deps: EmitterManagerDeps): EmitterManager {
   const { pool, logger, clock } = deps;
   const loops = new Map<string, { abort: AbortController; done: Promise<void> }>();
   const locks = new Map<string, Promise<unknown>>();
@@ -85,7 +85,7 @@ export function createEmitterManager(deps: EmitterManagerDeps): EmitterManager {
 
   async function run(e: EmitterRow, signal: AbortSignal): Promise<void> {
     const log = logger.child({ emitterId: e.id, webhookId: e.webhookId });
-    const source = createPayloadSource(deps.seed, [hashKey(e.customerId), e.emitted]);
+    const source = makePayloadSource(deps.seed, [hashKey(e.customerId), e.emitted]);
     const tick = tickMs(e.rate);
     let since = clock();
     let done = 0;

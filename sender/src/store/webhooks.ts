@@ -64,7 +64,7 @@ export interface NewWebhook {
 }
 
 /** Registers a webhook with a fresh secret; `conflict` when the customer has that URL already. */
-export async function createWebhook(
+export async function insertWebhook(
   pool: Pool,
   input: NewWebhook,
   opts: { now: number; box: SecretBox },

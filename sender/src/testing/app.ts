@@ -1,10 +1,10 @@
 import pg from 'pg';
 import { silentLogger, systemClock } from '@hookpipe/lib';
-import { createApp } from '../app.js';
-import { createEmitterManager } from '../emitters/manager.js';
-import { createSenderMetrics } from '../metrics.js';
-import { createSecretBox } from '../secrets.js';
-import { createTargetPolicy, DEFAULT_ALLOWED_HOSTS } from '../targets.js';
+import { makeApp } from '../app.js';
+import { makeEmitterManager } from '../emitters/manager.js';
+import { makeSenderMetrics } from '../metrics.js';
+import { makeSecretBox } from '../secrets.js';
+import { makeTargetPolicy, DEFAULT_ALLOWED_HOSTS } from '../targets.js';
 
 /**
  * A pool that cannot connect (port 1, 200 ms timeout): a unit test that reaches the database
@@ -19,17 +19,17 @@ export function unreachablePool(): pg.Pool {
 
 /** The sender's app with small test settings over `pool`, for `app.request()` tests. */
 export function testApp(options: { pool: pg.Pool; apiKey: string; corsOrigins?: string[] }) {
-  const metrics = createSenderMetrics();
+  const metrics = makeSenderMetrics();
   const { pool } = options;
-  return createApp({
+  return makeApp({
     logger: silentLogger(),
     apiKeys: [options.apiKey],
     ...(options.corsOrigins ? { corsOrigins: options.corsOrigins } : {}),
     pool,
     clock: systemClock,
-    box: createSecretBox(null),
-    targets: createTargetPolicy(DEFAULT_ALLOWED_HOSTS),
-    emitters: createEmitterManager({
+    box: makeSecretBox(null),
+    targets: makeTargetPolicy(DEFAULT_ALLOWED_HOSTS),
+    emitters: makeEmitterManager({
       pool,
       logger: silentLogger(),
       clock: systemClock,
