@@ -9,7 +9,7 @@ import {
   signatureHeaders,
   verify,
   verifyLegacySignature,
-} from './signing.js';
+} from './index.js';
 
 const NOW = 1_750_000_000;
 const body = Buffer.from('{"type":"order.created","timestamp":"2025-06-15T12:00:00Z","data":{"id":1}}');
