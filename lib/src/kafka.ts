@@ -19,6 +19,7 @@ export const HEADERS = {
   receivedAt: 'received-at',
   requestId: 'request-id',
   signedAt: 'webhook-timestamp',
+  signatureScheme: 'signature-scheme',
   retryCount: 'retry_count',
   notBefore: 'retry-not-before',
   firstFailedAt: 'first-failed-at',
