@@ -14,14 +14,20 @@
 import path from 'node:path';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import pg from 'pg';
-import { HEADERS, makeLogger, systemClock, type Logger } from '@hookpipe/lib';
+import {
+  HEADERS,
+  makeIdempotentProducer,
+  makeKafkaPublisher,
+  makeLogger,
+  systemClock,
+  type Logger,
+} from '@hookpipe/lib';
 import { REPO_ROOT, readEnvFile } from '@hookpipe/stack';
 import { parseConfig } from '../consumer/src/config.js';
 import { decodeRecord } from '../consumer/src/pipeline/decode.js';
 import { makeEventConsumer } from '../consumer/src/pipeline/event-consumer.js';
 import { makeFailureInjector } from '../consumer/src/pipeline/failure-injection.js';
 import { processBatch } from '../consumer/src/pipeline/process-batch.js';
-import { makePublisher, makeRetryProducer } from '../consumer/src/pipeline/publisher.js';
 import type { SourceRecord } from '../consumer/src/pipeline/types.js';
 import { makePipelineStore, type EventRow } from '../consumer/src/store/pipeline-store.js';
 import { writeResult } from './lib/results.js';
@@ -112,8 +118,9 @@ async function drain(options: {
   logger: Logger;
 }) {
   const { config } = options;
-  const publisher = makePublisher({
-    makeProducer: () => makeRetryProducer(options.kafka),
+  const publisher = makeKafkaPublisher({
+    makeProducer: () =>
+      makeIdempotentProducer(options.kafka, { initialRetryTime: 200, maxRetryTime: 2000, retries: 3 }),
     logger: options.logger,
   });
   const store = makePipelineStore(options.pool);

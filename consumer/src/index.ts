@@ -1,8 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import type { LogEntry, logCreator } from 'kafkajs';
 import {
-  kafkaLogCreator,
-  type Logger,
   ConfigError,
   TOPICS,
   makeKafka,
@@ -13,7 +10,10 @@ import {
   ensureTopics,
   exponentialBackoff,
   listen,
+  makeIdempotentProducer,
+  makeKafkaPublisher,
   migrate,
+  quietKafkaLogCreator,
   systemClock,
   waitForDatabase,
 } from '@hookpipe/lib';
@@ -26,7 +26,6 @@ import { makeEventConsumer } from './pipeline/event-consumer.js';
 import { makeFailureInjector } from './pipeline/failure-injection.js';
 import { processBatch } from './pipeline/process-batch.js';
 import type { OutgoingRecord } from './pipeline/failures.js';
-import { makePublisher, makeRetryProducer } from './pipeline/publisher.js';
 import { makeReplayer } from './replay.js';
 import { makeConsumerRetention } from './retention.js';
 import { makeDeadLettersStore } from './store/dead-letters-store.js';
@@ -35,20 +34,6 @@ import { makePipelineStore } from './store/pipeline-store.js';
 import { makeRetentionStore } from './store/retention-store.js';
 import { makeSecretsStore } from './store/secrets-store.js';
 import { makeStatsStore } from './store/stats-store.js';
-
-/**
- * kafkajs' logs through ours, minus its warning that bounded retries may break idempotence: the
- * publisher bounds them on purpose and replaces the producer after a failure (see publisher.ts).
- */
-function quietKafkaLogCreator(logger: Logger): logCreator {
-  const base = kafkaLogCreator(logger);
-  return () => {
-    const write = base();
-    return (entry: LogEntry) => {
-      if (!entry.log.message.startsWith('Limiting retries for the idempotent producer')) write(entry);
-    };
-  };
-}
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations', import.meta.url));
 
@@ -76,7 +61,12 @@ async function main(): Promise<void> {
     logger,
     config: { logCreator: quietKafkaLogCreator(logger) },
   });
-  const publisher = makePublisher({ makeProducer: () => makeRetryProducer(kafka), logger });
+  const publisher = makeKafkaPublisher({
+    // Short retries inside one send: a batch handler must not block the member's heartbeat for long.
+    makeProducer: () =>
+      makeIdempotentProducer(kafka, { initialRetryTime: 200, maxRetryTime: 2000, retries: 3 }),
+    logger,
+  });
   shutdown.add('kafka producer', () => publisher.stop());
   const publish = (records: readonly OutgoingRecord[]) => publisher.publish(records);
   const metrics = makeConsumerMetrics();

@@ -1,13 +1,16 @@
-import { Partitioners } from 'kafkajs';
 import {
   ConfigError,
   TOPICS,
+  makeIdempotentProducer,
   makeKafka,
+  makeKafkaSink,
   makeLogger,
   makePool,
   makeRegistry,
   makeShutdown,
   listen,
+  quietKafkaLogCreator,
+  recordSize,
   systemClock,
 } from '@hookpipe/lib';
 import { makeApp } from './app.js';
@@ -16,8 +19,8 @@ import { parseConfig } from './config.js';
 import { makeKeyring } from './keyring.js';
 import { SECRETS_CHANNEL, makeSecretLoader, startKeyringSync, startNotifyListener } from './keyring-pg.js';
 import { makeHandlerMetrics } from './metrics.js';
-import { makeKafkaSink, handlerKafkaLogCreator, sizeOfRecord, type OutRecord } from './producer.js';
 import { makeRateLimiter } from './rate-limit.js';
+import type { OutRecord } from './webhook.js';
 
 async function main(): Promise<void> {
   const config = parseConfig(process.env);
@@ -62,7 +65,7 @@ async function main(): Promise<void> {
     logger,
     config: {
       retry: { initialRetryTime: 100, maxRetryTime: 1000, retries: 5 },
-      logCreator: handlerKafkaLogCreator(logger),
+      logCreator: quietKafkaLogCreator(logger, { connectionErrorsAtDebug: true }),
     },
   });
   const sink = makeKafkaSink({
@@ -70,12 +73,10 @@ async function main(): Promise<void> {
     ackTimeoutMs: config.HANDLER_PRODUCE_TIMEOUT_MS,
     logger,
     makeProducer: () =>
-      kafka.producer({
-        idempotent: true,
-        maxInFlightRequests: 1,
-        allowAutoTopicCreation: false,
-        createPartitioner: Partitioners.DefaultPartitioner,
-        retry: { retries: config.HANDLER_KAFKA_RETRIES, initialRetryTime: 100, maxRetryTime: 1000 },
+      makeIdempotentProducer(kafka, {
+        retries: config.HANDLER_KAFKA_RETRIES,
+        initialRetryTime: 100,
+        maxRetryTime: 1000,
       }),
   });
   sink.start();
@@ -96,7 +97,7 @@ async function main(): Promise<void> {
     lingerMs: config.HANDLER_LINGER_MS,
     maxItems: config.HANDLER_BATCH_MAX_ITEMS,
     maxBytes: config.HANDLER_BATCH_MAX_BYTES,
-    sizeOf: sizeOfRecord,
+    sizeOf: recordSize,
     maxQueueItems: config.HANDLER_QUEUE_MAX_ITEMS,
     maxQueueBytes: config.HANDLER_QUEUE_MAX_BYTES,
     timeoutMs: config.HANDLER_PRODUCE_TIMEOUT_MS,

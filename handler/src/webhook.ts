@@ -15,8 +15,14 @@ import { isJsonContentType, nodeIncoming, readBodyLimited, readIncomingLimited }
 import { checkEvent, verifyRequest } from './inspect.js';
 import type { KeyringEntry } from './keyring.js';
 import type { HandlerMetrics, Outcome } from './metrics.js';
-import type { OutRecord } from './producer.js';
 import type { RateLimiter } from './rate-limit.js';
+
+/** One Kafka record as the handler writes it. */
+export interface OutRecord {
+  key: string;
+  value: Buffer;
+  headers: Record<string, string>;
+}
 
 export interface WebhookDeps {
   logger: Logger;

@@ -5,7 +5,7 @@ export * from './db.js';
 export * from './errors.js';
 export * from './http.js';
 export * from './ids.js';
-export * from './kafka.js';
+export * from './kafka/index.js';
 export * from './logger.js';
 export * from './metrics.js';
 export * from './retention.js';
