@@ -10,8 +10,6 @@ import {
   ensureTopics,
   exponentialBackoff,
   listen,
-  makeIdempotentProducer,
-  makeKafkaPublisher,
   migrate,
   quietKafkaLogCreator,
   systemClock,
@@ -22,15 +20,12 @@ import { parseConfig } from './config.js';
 import { makeDashboard } from './dashboard/wire.js';
 import { makeLagReader } from './lag.js';
 import { makeConsumerMetrics } from './metrics.js';
-import { makeEventConsumer } from './pipeline/event-consumer.js';
-import { makeFailureInjector } from './pipeline/failure-injection.js';
-import { processBatch } from './pipeline/process-batch.js';
+import { makeConsumerPipeline } from './pipeline/assemble.js';
 import type { OutgoingRecord } from './pipeline/failures.js';
 import { makeReplayer } from './replay.js';
 import { makeConsumerRetention } from './retention.js';
 import { makeDeadLettersStore } from './store/dead-letters-store.js';
 import { makeEventsQuery } from './store/events-query.js';
-import { makePipelineStore } from './store/pipeline-store.js';
 import { makeRetentionStore } from './store/retention-store.js';
 import { makeSecretsStore } from './store/secrets-store.js';
 import { makeStatsStore } from './store/stats-store.js';
@@ -61,55 +56,21 @@ async function main(): Promise<void> {
     logger,
     config: { logCreator: quietKafkaLogCreator(logger) },
   });
-  const publisher = makeKafkaPublisher({
-    // Short retries inside one send: a batch handler must not block the member's heartbeat for long.
-    makeProducer: () =>
-      makeIdempotentProducer(kafka, { initialRetryTime: 200, maxRetryTime: 2000, retries: 3 }),
-    logger,
-  });
-  shutdown.add('kafka producer', () => publisher.stop());
-  const publish = (records: readonly OutgoingRecord[]) => publisher.publish(records);
   const metrics = makeConsumerMetrics();
   const topics = [TOPICS.events, TOPICS.retry];
-  const lag = makeLagReader({ kafka, groupId: config.CONSUMER_GROUP, topics });
-  shutdown.add('kafka admin', () => lag.close());
-
-  const pipelineStore = makePipelineStore(pool);
-  const injectFailure = makeFailureInjector({
-    enabled: config.CONSUMER_FAILURE_INJECTION,
-    failRate: config.CONSUMER_FAIL_RATE,
-  });
-  const eventConsumer = makeEventConsumer({
+  const { consumer: eventConsumer, publisher } = makeConsumerPipeline({
     kafka,
-    groupId: config.CONSUMER_GROUP,
+    pool,
+    config,
     topics,
-    partitionsConcurrently: config.CONSUMER_PARTITIONS_CONCURRENTLY,
-    fetchMaxWaitMs: config.CONSUMER_FETCH_MAX_WAIT_MS,
-    maxBytesPerPartition: config.CONSUMER_MAX_BYTES_PER_PARTITION,
-    sessionTimeoutMs: config.CONSUMER_SESSION_TIMEOUT_MS,
-    heartbeatIntervalMs: config.CONSUMER_HEARTBEAT_INTERVAL_MS,
-    infraRetry: { baseMs: config.CONSUMER_DB_RETRY_BASE_MS, capMs: config.CONSUMER_DB_RETRY_CAP_MS },
     clock,
     logger,
     onOutcome: (_topic, _partition, outcome) => metrics.onOutcome(outcome),
-    process: (records, heartbeat) =>
-      processBatch(records, {
-        store: pipelineStore,
-        publish,
-        injectFailure,
-        policy: {
-          maxRetries: config.CONSUMER_MAX_RETRIES,
-          baseMs: config.CONSUMER_RETRY_BASE_MS,
-          capMs: config.CONSUMER_RETRY_CAP_MS,
-        },
-        consumerGroup: config.CONSUMER_GROUP,
-        insertBatchSize: config.CONSUMER_INSERT_BATCH_SIZE,
-        clock,
-        logger,
-        logEvents: config.LOG_EVENTS,
-        heartbeat,
-      }),
   });
+  shutdown.add('kafka producer', () => publisher.stop());
+  const publish = (records: readonly OutgoingRecord[]) => publisher.publish(records);
+  const lag = makeLagReader({ kafka, groupId: config.CONSUMER_GROUP, topics });
+  shutdown.add('kafka admin', () => lag.close());
 
   const stats = makeStatsStore(pool);
   const dashboard = makeDashboard({
