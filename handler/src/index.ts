@@ -1,13 +1,16 @@
-import { Partitioners } from 'kafkajs';
 import {
   ConfigError,
   TOPICS,
+  makeIdempotentProducer,
   makeKafka,
+  makeKafkaSink,
   makeLogger,
   makePool,
   makeRegistry,
   makeShutdown,
   listen,
+  quietKafkaLogCreator,
+  recordSize,
   systemClock,
 } from '@hookpipe/lib';
 import { makeApp } from './app.js';
@@ -17,8 +20,8 @@ import { makeKeyring } from './keyring.js';
 import { FAULTS_CHANNEL, makeAttemptRecorder, makeFaultProfiles } from './faults.js';
 import { SECRETS_CHANNEL, makeSecretLoader, startNotifyListener, startTableSync } from './keyring-pg.js';
 import { makeHandlerMetrics } from './metrics.js';
-import { makeKafkaSink, handlerKafkaLogCreator, sizeOfRecord, type OutRecord } from './producer.js';
 import { makeRateLimiter } from './rate-limit.js';
+import type { OutRecord } from './webhook.js';
 
 async function main(): Promise<void> {
   const config = parseConfig(process.env);
@@ -65,7 +68,7 @@ async function main(): Promise<void> {
     logger,
     config: {
       retry: { initialRetryTime: 100, maxRetryTime: 1000, retries: 5 },
-      logCreator: handlerKafkaLogCreator(logger),
+      logCreator: quietKafkaLogCreator(logger, { connectionErrorsAtDebug: true }),
     },
   });
   const sink = makeKafkaSink({
@@ -73,12 +76,10 @@ async function main(): Promise<void> {
     ackTimeoutMs: config.HANDLER_PRODUCE_TIMEOUT_MS,
     logger,
     makeProducer: () =>
-      kafka.producer({
-        idempotent: true,
-        maxInFlightRequests: 1,
-        allowAutoTopicCreation: false,
-        createPartitioner: Partitioners.DefaultPartitioner,
-        retry: { retries: config.HANDLER_KAFKA_RETRIES, initialRetryTime: 100, maxRetryTime: 1000 },
+      makeIdempotentProducer(kafka, {
+        retries: config.HANDLER_KAFKA_RETRIES,
+        initialRetryTime: 100,
+        maxRetryTime: 1000,
       }),
   });
   sink.start();
@@ -99,7 +100,7 @@ async function main(): Promise<void> {
     lingerMs: config.HANDLER_LINGER_MS,
     maxItems: config.HANDLER_BATCH_MAX_ITEMS,
     maxBytes: config.HANDLER_BATCH_MAX_BYTES,
-    sizeOf: sizeOfRecord,
+    sizeOf: recordSize,
     maxQueueItems: config.HANDLER_QUEUE_MAX_ITEMS,
     maxQueueBytes: config.HANDLER_QUEUE_MAX_BYTES,
     timeoutMs: config.HANDLER_PRODUCE_TIMEOUT_MS,

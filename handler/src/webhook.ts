@@ -18,9 +18,15 @@ import { checkEvent } from './event-shape.js';
 import { applyFault, type FaultDeps } from './fault-apply.js';
 import type { KeyringEntry } from './keyring.js';
 import type { HandlerMetrics, Outcome } from './metrics.js';
-import type { OutRecord } from './producer.js';
 import type { RateLimiter } from './rate-limit.js';
 import { verifyRequest } from './verify.js';
+
+/** One Kafka record as the handler writes it. */
+export interface OutRecord {
+  key: string;
+  value: Buffer;
+  headers: Record<string, string>;
+}
 
 export interface WebhookDeps {
   logger: Logger;

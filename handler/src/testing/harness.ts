@@ -5,8 +5,8 @@ import type { FaultDeps } from '../fault-apply.js';
 import type { SubmitOutcome } from '../batcher.js';
 import { makeKeyring, type Keyring, type SecretRow } from '../keyring.js';
 import { makeHandlerMetrics } from '../metrics.js';
-import type { OutRecord } from '../producer.js';
 import { makeRateLimiter } from '../rate-limit.js';
+import type { OutRecord } from '../webhook.js';
 
 /** Test-only: an app over an in-memory keyring, a steerable clock and a recording Kafka stand-in. */
 

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { silentLogger } from '@hookpipe/lib';
-import { chunkBySize, makePublisher, recordBytes, type ProducerLike } from './publisher.js';
+import { silentLogger } from '../logger.js';
+import { makeKafkaPublisher, type PublisherProducer } from './publisher.js';
 
-type SendBatchArgs = Parameters<ProducerLike['sendBatch']>[0];
+type SendBatchArgs = Parameters<PublisherProducer['sendBatch']>[0];
 
 /** Producers that record what they were asked to send; `failNext` makes the next send fail. */
 function producers() {
   const made: { id: number; sent: SendBatchArgs[]; disconnected: boolean }[] = [];
   const control = { failNext: false, connectFails: 0, inFlight: 0, maxInFlight: 0 };
-  const create = (): ProducerLike => {
+  const create = (): PublisherProducer => {
     const p = { id: made.length + 1, sent: [] as SendBatchArgs[], disconnected: false };
     made.push(p);
     return {
@@ -42,25 +42,10 @@ const record = (topic: string, n: number) => ({
   headers: {},
 });
 
-describe('chunkBySize', () => {
-  const sized = (n: number) => ({ topic: 'dlq', key: null, value: Buffer.alloc(n), headers: { h: 'xy' } });
-
-  it('counts key, value and headers', () => {
-    expect(
-      recordBytes({ topic: 't', key: Buffer.from('kk'), value: Buffer.alloc(10), headers: { ab: 'cde' } }),
-    ).toBe(17);
-  });
-
-  it('keeps order and never puts more than the limit in one chunk (a bigger record goes alone)', () => {
-    const chunks = chunkBySize([sized(40), sized(40), sized(40), sized(200), sized(10)], 100);
-    expect(chunks.map((c) => c.map((r) => r.value?.length))).toEqual([[40, 40], [40], [200], [10]]);
-  });
-});
-
-describe('makePublisher', () => {
+describe('makeKafkaPublisher', () => {
   it('splits a large publish into requests under the size limit, in order', async () => {
     const { made, create } = producers();
-    const pub = makePublisher({ makeProducer: create, logger: silentLogger(), maxRequestBytes: 1000 });
+    const pub = makeKafkaPublisher({ makeProducer: create, logger: silentLogger(), maxRequestBytes: 1000 });
     const records = Array.from({ length: 10 }, (_, i) => ({
       topic: 'dlq',
       key: null,
@@ -78,7 +63,7 @@ describe('makePublisher', () => {
 
   it('groups records by topic in one request with acks=all', async () => {
     const { made, create } = producers();
-    const pub = makePublisher({ makeProducer: create, logger: silentLogger() });
+    const pub = makeKafkaPublisher({ makeProducer: create, logger: silentLogger() });
     await pub.publish([record('a', 1), record('b', 2), record('a', 3)]);
     expect(made).toHaveLength(1);
     const sent = made[0]!.sent[0]!;
@@ -91,7 +76,7 @@ describe('makePublisher', () => {
 
   it('replaces the producer after a failed send, so no later batch reuses its sequence numbers', async () => {
     const { made, control, create } = producers();
-    const pub = makePublisher({ makeProducer: create, logger: silentLogger() });
+    const pub = makeKafkaPublisher({ makeProducer: create, logger: silentLogger() });
     await pub.publish([record('a', 1)]);
     control.failNext = true;
     await expect(pub.publish([record('a', 2)])).rejects.toThrow('request timed out');
@@ -104,7 +89,7 @@ describe('makePublisher', () => {
   it('serialises sends and surfaces connection failures to the caller', async () => {
     const { control, create } = producers();
     control.connectFails = 1;
-    const pub = makePublisher({ makeProducer: create, logger: silentLogger() });
+    const pub = makeKafkaPublisher({ makeProducer: create, logger: silentLogger() });
     await expect(pub.publish([record('a', 0)])).rejects.toThrow('no broker');
     await Promise.all([1, 2, 3, 4].map((n) => pub.publish([record('a', n)])));
     expect(control.maxInFlight).toBe(1);
@@ -112,7 +97,7 @@ describe('makePublisher', () => {
 
   it('disconnects on stop and refuses later sends', async () => {
     const { made, create } = producers();
-    const pub = makePublisher({ makeProducer: create, logger: silentLogger() });
+    const pub = makeKafkaPublisher({ makeProducer: create, logger: silentLogger() });
     await pub.publish([record('a', 1)]);
     await pub.stop();
     expect(made[0]!.disconnected).toBe(true);

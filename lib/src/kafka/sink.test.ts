@@ -1,21 +1,15 @@
-import { Writable } from 'node:stream';
-import { logLevel } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { HookpipeError, makeLogger, silentLogger } from '@hookpipe/lib';
-import {
-  makeKafkaSink,
-  handlerKafkaLogCreator,
-  sizeOfRecord,
-  type OutRecord,
-  type ProducerLike,
-} from './producer.js';
+import { HookpipeError } from '../errors.js';
+import { silentLogger } from '../logger.js';
+import type { OutRecord } from './records.js';
+import { makeKafkaSink, type SinkProducer } from './sink.js';
 
 // A stand-in for kafkajs' producer (a third-party client, not a component of ours): each
 // instance records what it was asked; the test decides whether connect and send work.
 function fakeKafka() {
   const world = { up: true, failNextSend: false };
   const producers: { connects: number; disconnects: number; sent: unknown[] }[] = [];
-  const makeProducer = (): ProducerLike => {
+  const makeProducer = (): SinkProducer => {
     const me = { connects: 0, disconnects: 0, sent: [] as unknown[] };
     producers.push(me);
     return {
@@ -50,7 +44,7 @@ async function until(check: () => boolean, ms = 2000) {
   }
 }
 
-const makeSink = (makeProducer: () => ProducerLike) =>
+const makeSink = (makeProducer: () => SinkProducer) =>
   makeKafkaSink({
     makeProducer,
     topic: 'webhooks.events',
@@ -109,48 +103,13 @@ describe('kafka sink', () => {
     expect(k.producers[1]!.sent).toHaveLength(1);
     await sink.stop();
   });
-
-  it('sizes a record by its bytes', () => {
-    expect(sizeOfRecord(record)).toBeGreaterThan(record.value.length);
-  });
-});
-
-describe('kafkajs log filter', () => {
-  const capture = () => {
-    const lines: { level: string; msg: string }[] = [];
-    const destination = new Writable({
-      write(chunk: Buffer, _enc, done) {
-        for (const l of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(l) as never);
-        done();
-      },
-    });
-    return { lines, logger: makeLogger('handler-test', { level: 'info', destination }) };
-  };
-  const entry = (level: logLevel, message: string, extra: Record<string, unknown> = {}) => ({
-    namespace: 'x',
-    level,
-    label: 'ERROR',
-    log: { timestamp: '', logger: 'kafkajs', message, ...extra },
-  });
-
-  it('drops the limited-retries warning, demotes connection errors, keeps the rest', () => {
-    const { lines, logger } = capture();
-    const log = handlerKafkaLogCreator(logger)(logLevel.INFO);
-    log(entry(logLevel.WARN, 'Limiting retries for the idempotent producer may invalidate EoS guarantees'));
-    log(entry(logLevel.ERROR, 'Failed to connect to seed broker, trying another broker from the list'));
-    log(entry(logLevel.ERROR, 'Response Produce', { error: 'Connection error: connect ECONNREFUSED' }));
-    log(entry(logLevel.ERROR, 'The coordinator is not aware of this member'));
-    expect(lines.map((l) => [l.level, l.msg])).toEqual([
-      ['error', 'The coordinator is not aware of this member'],
-    ]);
-  });
 });
 
 describe('kafka sink stop', () => {
   it('does not wait for a connect attempt that hangs, and disconnects it once it returns', async () => {
     let finishConnect: (() => void) | undefined;
     let disconnects = 0;
-    const hanging: ProducerLike = {
+    const hanging: SinkProducer = {
       connect: () => new Promise<void>((r) => (finishConnect = r)),
       disconnect: () => {
         disconnects += 1;

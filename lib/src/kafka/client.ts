@@ -1,5 +1,6 @@
-import { Kafka, logLevel as KafkaLogLevel, type IHeaders, type KafkaConfig, type LogEntry } from 'kafkajs';
-import type { Logger } from './logger.js';
+import { Kafka, logLevel as KafkaLogLevel, type IHeaders, type KafkaConfig } from 'kafkajs';
+import type { Logger } from '../logger.js';
+import { kafkaLogCreator } from './log.js';
 
 /** The topics of the public contract. */
 export const TOPICS = {
@@ -48,23 +49,6 @@ export function headerInt(headers: IHeaders | undefined, name: string, fallback 
   const raw = headerString(headers, name);
   if (raw === undefined || !/^\d+$/.test(raw)) return fallback;
   return Number(raw);
-}
-
-const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
-  [KafkaLogLevel.ERROR]: 'error',
-  [KafkaLogLevel.WARN]: 'warn',
-  [KafkaLogLevel.INFO]: 'info',
-  [KafkaLogLevel.DEBUG]: 'debug',
-};
-
-/** Routes kafkajs' own logs into a pino logger (kafkajs logs through console by default). */
-export function kafkaLogCreator(logger: Logger) {
-  const child = logger.child({ component: 'kafkajs' });
-  return () =>
-    ({ level, log }: LogEntry) => {
-      const { message, timestamp: _ts, logger: _l, ...extra } = log;
-      child[LEVELS[level] ?? 'info'](extra, message);
-    };
 }
 
 /** A kafkajs client with our logging and a retry policy that rides out a broker restart. */

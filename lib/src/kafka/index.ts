@@ -1,0 +1,6 @@
+export * from './client.js';
+export * from './log.js';
+export * from './producer-holder.js';
+export * from './publisher.js';
+export * from './records.js';
+export * from './sink.js';
