@@ -6,6 +6,7 @@ import {
   ConfigError,
   TOPICS,
   makeKafka,
+  makeLagReader,
   makeLogger,
   makePool,
   makeShutdown,
@@ -20,7 +21,6 @@ import {
 import { makeApp } from './app.js';
 import { parseConfig } from './config.js';
 import { makeDashboard } from './dashboard/wire.js';
-import { makeLagReader } from './lag.js';
 import { makeConsumerMetrics } from './metrics.js';
 import { makeEventConsumer } from './pipeline/event-consumer.js';
 import { makeFailureInjector } from './pipeline/failure-injection.js';

@@ -6,6 +6,7 @@ export * from './errors.js';
 export * from './http.js';
 export * from './ids.js';
 export * from './kafka.js';
+export * from './kafka-lag.js';
 export * from './logger.js';
 export * from './metrics.js';
 export * from './retention.js';

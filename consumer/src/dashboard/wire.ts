@@ -1,7 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import type { Kafka } from 'kafkajs';
-import { TOPICS, type Clock, type Pool } from '@hookpipe/lib';
-import { makeLagReader, type LagReader } from '../lag.js';
+import { TOPICS, makeLagReader, type Clock, type LagReader, type Pool } from '@hookpipe/lib';
 import type { DbTotals } from '../store/stats-store.js';
 import { makeHandlerScraper } from './handler-scrape.js';
 import { makeLatencyStore } from './latency-store.js';
