@@ -18,9 +18,9 @@ import {
   systemClock,
   waitForDatabase,
 } from '@hookpipe/lib';
+import { makeDashboard, parseDashboardConfig } from '@hookpipe/dashboard';
 import { makeApp } from './app.js';
 import { parseConfig } from './config.js';
-import { makeDashboard } from './dashboard/wire.js';
 import { makeConsumerMetrics } from './metrics.js';
 import { makeEventConsumer } from './pipeline/event-consumer.js';
 import { makeFailureInjector } from './pipeline/failure-injection.js';
@@ -54,6 +54,7 @@ const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations', import.meta.url));
 
 async function main(): Promise<void> {
   const config = parseConfig(process.env);
+  const dashboardConfig = parseDashboardConfig(process.env);
   const logger = makeLogger('consumer', { level: config.LOG_LEVEL });
   const shutdown = makeShutdown(logger);
   const clock = systemClock;
@@ -123,17 +124,14 @@ async function main(): Promise<void> {
 
   const stats = makeStatsStore(pool);
   const dashboard = makeDashboard({
+    config: dashboardConfig,
     kafka,
     groupId: config.CONSUMER_GROUP,
     pool,
     clock,
-    lag,
+    lag: () => lag.read(),
     counters: () => metrics.snapshot(),
     dbTotals: () => stats.totals(),
-    handlerUrls: config.CONSUMER_HANDLER_URLS,
-    accessLog: config.CONSUMER_NGINX_ACCESS_LOG,
-    senderUrl: config.CONSUMER_DASHBOARD_SENDER_URL,
-    pollMs: config.CONSUMER_DASHBOARD_POLL_MS,
   });
   shutdown.add('dashboard kafka admin', () => dashboard.close());
   const replayer = makeReplayer({ deadLetters: makeDeadLettersStore(pool), publish, clock });
