@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 
 const alias = {
   '@hookpipe/lib': fileURLToPath(new URL('./lib/src/index.ts', import.meta.url)),
+  '@hookpipe/dashboard': fileURLToPath(new URL('./dashboard/src/index.ts', import.meta.url)),
   '@hookpipe/stack': fileURLToPath(new URL('./stack/src/index.ts', import.meta.url)),
 };
 
@@ -14,7 +15,7 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: 'unit',
-          include: ['{lib,sender,handler,consumer,stack}/src/**/*.test.ts'],
+          include: ['{lib,sender,handler,dashboard,consumer,stack}/src/**/*.test.ts'],
           environment: 'node',
         },
       },

@@ -9,13 +9,13 @@ import {
   notFoundHandler,
   type Logger,
 } from '@hookpipe/lib';
-import { validationHook } from './api/common.js';
+import { DASHBOARD_OPEN_PATHS, registerDashboardRoutes, type DashboardDeps } from '@hookpipe/dashboard';
+import { commonErrors, security, validationHook } from './api/common.js';
 import { registerDeadLetterPurgeRoutes, type DeadLetterPurge } from './api/dead-letter-purge-routes.js';
 import { registerDeadLetterRoutes } from './api/dead-letter-routes.js';
 import { registerEventRoutes } from './api/events-routes.js';
 import { registerSecretRoutes } from './api/secret-routes.js';
 import { registerSystemRoutes, type SystemDeps } from './api/system-routes.js';
-import { DASHBOARD_OPEN_PATHS, registerDashboardRoutes, type DashboardDeps } from './dashboard/routes.js';
 import type { Replayer } from './replay.js';
 import type { DeadLettersStore } from './store/dead-letters-store.js';
 import type { EventsQuery } from './store/events-query.js';
@@ -48,7 +48,8 @@ export function makeApp(deps: AppDeps): OpenAPIHono {
   registerDeadLetterRoutes(app, deps);
   registerDeadLetterPurgeRoutes(app, deps);
   registerSecretRoutes(app, deps);
-  if (deps.dashboard) registerDashboardRoutes(app, deps.dashboard);
+  if (deps.dashboard)
+    registerDashboardRoutes(app, deps.dashboard, { security, unauthorized: commonErrors[401] });
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'ApiKey', {
     type: 'apiKey',

@@ -3,6 +3,7 @@ import {
   ConfigError,
   TOPICS,
   makeKafka,
+  makeLagReader,
   makeLogger,
   makePool,
   makeShutdown,
@@ -15,10 +16,9 @@ import {
   systemClock,
   waitForDatabase,
 } from '@hookpipe/lib';
+import { makeDashboard, parseDashboardConfig } from '@hookpipe/dashboard';
 import { makeApp } from './app.js';
 import { parseConfig } from './config.js';
-import { makeDashboard } from './dashboard/wire.js';
-import { makeLagReader } from './lag.js';
 import { makeConsumerMetrics } from './metrics.js';
 import { makeConsumerPipeline } from './pipeline/assemble.js';
 import type { OutgoingRecord } from './pipeline/failures.js';
@@ -34,6 +34,7 @@ const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations', import.meta.url));
 
 async function main(): Promise<void> {
   const config = parseConfig(process.env);
+  const dashboardConfig = parseDashboardConfig(process.env);
   const logger = makeLogger('consumer', { level: config.LOG_LEVEL });
   const shutdown = makeShutdown(logger);
   const clock = systemClock;
@@ -74,17 +75,14 @@ async function main(): Promise<void> {
 
   const stats = makeStatsStore(pool);
   const dashboard = makeDashboard({
+    config: dashboardConfig,
     kafka,
     groupId: config.CONSUMER_GROUP,
     pool,
     clock,
-    lag,
+    lag: () => lag.read(),
     counters: () => metrics.snapshot(),
     dbTotals: () => stats.totals(),
-    handlerUrls: config.CONSUMER_HANDLER_URLS,
-    accessLog: config.CONSUMER_NGINX_ACCESS_LOG,
-    senderUrl: config.CONSUMER_DASHBOARD_SENDER_URL,
-    pollMs: config.CONSUMER_DASHBOARD_POLL_MS,
   });
   shutdown.add('dashboard kafka admin', () => dashboard.close());
   const replayer = makeReplayer({ deadLetters: makeDeadLettersStore(pool), publish, clock });

@@ -1,7 +1,7 @@
-import type { DbTotals } from '../store/stats-store.js';
 import type { HandlerFigures } from './handler-figures.js';
 import { emptyWindow, type NginxWindow } from './nginx-log.js';
 import type { PartitionOffsets, Sample } from './sampler.js';
+import type { ReceiverTotals } from './schema.js';
 
 /** One sparkline point: a rate per second over the interval ending at `t`, and a latency. */
 export interface SeriesPoint {
@@ -51,7 +51,7 @@ export interface DashboardState {
     latency: { p50_ms: number | null; max_ms: number | null } | null;
     latency_error: string | null;
     process: Record<string, number>;
-    totals: DbTotals | null;
+    totals: ReceiverTotals | null;
     totals_error: string | null;
     series: SeriesPoint[];
   };
@@ -228,7 +228,7 @@ function kafkaPart(history: readonly Sample[], ps: Pair[]): DashboardState['kafk
 function consumerPart(
   history: readonly Sample[],
   ps: Pair[],
-  totals: DbTotals | null,
+  totals: ReceiverTotals | null,
   totalsError: string | undefined,
 ): DashboardState['consumer'] {
   const newest = history.at(-1);
@@ -260,7 +260,7 @@ export function deriveState(
   history: readonly Sample[],
   extra: {
     configured: { handlers: boolean; nginx: boolean };
-    totals: DbTotals | null;
+    totals: ReceiverTotals | null;
     totalsError?: string;
   },
 ): DashboardState {

@@ -1,7 +1,7 @@
 import { errorMessage, type Clock } from '@hookpipe/lib';
-import type { DbTotals } from '../store/stats-store.js';
 import type { HandlerScrape, HandlerScraper } from './handler-scrape.js';
 import type { AccessLogReader, NginxWindow } from './nginx-log.js';
+import type { ReceiverTotals } from './schema.js';
 import { MAX_GAP_MS, deriveState, type DashboardState } from './state.js';
 
 /** A topic partition's end offset and, for the consumed topics, the group's lag. */
@@ -37,7 +37,7 @@ export interface SamplerDeps {
   kafka(): Promise<PartitionOffsets[]>;
   /** This consumer process's counters (persisted, retried, dead_lettered, …). */
   counters(): Record<string, number>;
-  dbTotals(): Promise<DbTotals>;
+  dbTotals(): Promise<ReceiverTotals>;
   persistLatency(since: Date): Promise<PersistLatency>;
   /** Samples kept for the sparklines (default 90: three minutes at one per 2 s). */
   historySize?: number;
@@ -81,7 +81,7 @@ export function makeDashboardSampler(deps: SamplerDeps) {
   const history: Sample[] = [];
   const historySize = deps.historySize ?? 90;
   let inFlight: Promise<void> | undefined;
-  let totals: { at: number; value: DbTotals | null; error?: string } | undefined;
+  let totals: { at: number; value: ReceiverTotals | null; error?: string } | undefined;
   const readKafka = singleFlight(() => deps.kafka());
   const readLatency = singleFlight((since: Date) => deps.persistLatency(since));
   const readTotals = singleFlight(() => deps.dbTotals());

@@ -2,7 +2,7 @@
 // receiver's row or dead letter. Reads GET /events/{id}, GET /dead-letters?webhook_id= and
 // GET /dead-letters/{id} on the consumer, GET /events/{id}/attempts on the sender.
 import { ApiError, describeError, q } from './api.js';
-import { badge, errorLine, h, ms, renderInto, time } from './dom.js';
+import { badge, clipCell, errorLine, grid, h, ms, renderInto, time } from './dom.js';
 
 /** @param {Promise<any>} p resolves to null on a 404 */
 const orNull = (p) =>
@@ -152,18 +152,8 @@ function headersOf(d) {
 const history = (failures) =>
   failures.length === 0
     ? h('p', { class: 'hint' }, 'No failed processing attempt.')
-    : h(
-        'table',
-        { class: 'grid' },
-        h(
-          'tr',
-          {},
-          h('th', {}, 'retry'),
-          h('th', {}, 'failed'),
-          h('th', {}, 'class'),
-          h('th', {}, 'outcome'),
-          h('th', {}, 'message'),
-        ),
+    : grid(
+        ['retry', 'failed', 'class', 'outcome', 'message'],
         failures.map((f) =>
           h(
             'tr',
@@ -176,7 +166,7 @@ const history = (failures) =>
               {},
               badge(f.outcome === 'retry' ? 'retry' : 'dead letter', f.outcome === 'retry' ? 'warn' : 'bad'),
             ),
-            h('td', { class: 'clip', title: f.error_message }, f.error_message),
+            clipCell(f.error_message),
           ),
         ),
       );
@@ -194,19 +184,8 @@ function attempts(d) {
       badge(x.status, x.status === 'delivered' ? 'ok' : x.status === 'pending' ? 'warn' : 'bad'),
       x.fault ? badge(`fault: ${x.fault}`, 'info') : null,
     ),
-    h(
-      'table',
-      { class: 'grid' },
-      h(
-        'tr',
-        {},
-        h('th', {}, '#'),
-        h('th', {}, 'at'),
-        h('th', {}, 'took'),
-        h('th', {}, 'status'),
-        h('th', {}, 'outcome'),
-        h('th', {}, 'error'),
-      ),
+    grid(
+      ['#', 'at', 'took', 'status', 'outcome', 'error'],
       x.attempt_log.map((/** @type {any} */ a) =>
         h(
           'tr',
@@ -216,7 +195,7 @@ function attempts(d) {
           h('td', {}, ms(a.duration_ms)),
           h('td', {}, a.status_code ?? '–'),
           h('td', {}, a.outcome),
-          h('td', { class: 'clip', title: a.error ?? '' }, a.error ?? ''),
+          clipCell(a.error),
         ),
       ),
     ),
@@ -265,7 +244,12 @@ export function makeInspector(apis, el, replay) {
     return h(
       'div',
       { class: 'insp', testid: 'inspector-body', data: { outcome: o.label } },
-      h('div', { class: 'insp-title' }, h('span', { class: 'mono' }, d.webhookId), badge(o.label, o.kind)),
+      h(
+        'div',
+        { class: 'insp-title' },
+        h('span', { class: 'mono', title: d.webhookId }, d.webhookId),
+        badge(o.label, o.kind),
+      ),
       h('p', { class: `outcome ${o.kind}`, testid: 'inspector-outcome' }, o.text),
       dl && dl.replayed_at === null
         ? h(

@@ -31,6 +31,17 @@ const HandlerFigures = z.object({
   producer_ready: z.boolean(),
 });
 
+const Totals = z.object({
+  persisted: z.number().int(),
+  retried: z.number().int(),
+  dead_lettered: z.number().int(),
+  dead_letters_open: z.number().int(),
+  replayed: z.number().int(),
+});
+
+/** The receiver database's totals, as the consumer's `/stats` shows them (it passes them in). */
+export type ReceiverTotals = z.infer<typeof Totals>;
+
 const Partition = z.object({
   topic: z.string(),
   partition: z.number().int(),
@@ -90,15 +101,7 @@ export const DashboardStateSchema = z
       latency: z.object({ p50_ms: z.number().nullable(), max_ms: z.number().nullable() }).nullable(),
       latency_error: z.string().nullable(),
       process: Counts.openapi({ description: 'Counters since this consumer process started' }),
-      totals: z
-        .object({
-          persisted: z.number().int(),
-          retried: z.number().int(),
-          dead_lettered: z.number().int(),
-          dead_letters_open: z.number().int(),
-          replayed: z.number().int(),
-        })
-        .nullable(),
+      totals: Totals.nullable(),
       totals_error: z.string().nullable(),
       series: Series,
     }),

@@ -1,15 +1,8 @@
-import { readFileSync, readdirSync } from 'node:fs';
-import path from 'node:path';
-import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import { createRoute, type OpenAPIHono, type RouteConfig } from '@hono/zod-openapi';
 import { ApiError } from '@hookpipe/lib';
-import { commonErrors, security } from '../api/common.js';
+import type { DashboardAsset } from './assets.js';
 import type { DashboardSampler } from './sampler.js';
 import { DashboardStateSchema } from './schema.js';
-
-export interface DashboardAsset {
-  body: Buffer;
-  type: string;
-}
 
 export interface DashboardDeps {
   sampler: Pick<DashboardSampler, 'state'>;
@@ -29,50 +22,38 @@ export const DASHBOARD_OPEN_PATHS = [
   '/dashboard/assets/*',
 ];
 
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-};
-
 /**
- * Reads the page's files once at start-up: a handful of small files, served from memory, and no
- * request path ever reaches the file system.
+ * How the API that mounts the dashboard documents a keyed route: its security scheme and its 401
+ * answer (the consumer's, from its API kit), so /dashboard/state reads like its other routes.
  */
-export function loadDashboardAssets(dir: string): Map<string, DashboardAsset> {
-  const assets = new Map<string, DashboardAsset>();
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return assets;
-  }
-  for (const name of names) {
-    const type = TYPES[path.extname(name)];
-    if (type) assets.set(name, { body: readFileSync(path.join(dir, name)), type });
-  }
-  return assets;
+export interface RouteDocs {
+  security: NonNullable<RouteConfig['security']>;
+  unauthorized: RouteConfig['responses'][number];
 }
 
-const state = createRoute({
-  method: 'get',
-  path: '/dashboard/state',
-  summary: 'The live dashboard’s receiver-side figures: nginx, each handler replica, Kafka, the consumer',
-  description:
-    'Sampled on demand (at most one sample per second, shared by every caller) and kept for the sparklines. ' +
-    'Each part carries its own error instead of failing the whole answer.',
-  security,
-  responses: {
-    200: {
-      description: 'Current rates, recent totals and a series per stage',
-      content: { 'application/json': { schema: DashboardStateSchema } },
+const stateRoute = (docs: RouteDocs) =>
+  createRoute({
+    method: 'get',
+    path: '/dashboard/state',
+    summary: 'The live dashboard’s receiver-side figures: nginx, each handler replica, Kafka, the consumer',
+    description:
+      'Sampled on demand (at most one sample per second, shared by every caller) and kept for the sparklines. ' +
+      'Each part carries its own error instead of failing the whole answer.',
+    security: docs.security,
+    responses: {
+      200: {
+        description: 'Current rates, recent totals and a series per stage',
+        content: { 'application/json': { schema: DashboardStateSchema } },
+      },
+      401: docs.unauthorized,
     },
-    401: commonErrors[401],
-  },
-});
+  });
 
-export function registerDashboardRoutes(app: OpenAPIHono, deps: DashboardDeps): void {
+/**
+ * Adds the page (`/dashboard`, its files, its settings) and `GET /dashboard/state` to `app`. The
+ * host app decides who may call what: DASHBOARD_OPEN_PATHS are the page, the state wants a key.
+ */
+export function registerDashboardRoutes(app: OpenAPIHono, deps: DashboardDeps, docs: RouteDocs): void {
   const sender = new URL(deps.senderUrl).origin;
   // The page talks to its own origin and to the sender; nothing inline, nothing else.
   const csp = [
@@ -92,7 +73,7 @@ export function registerDashboardRoutes(app: OpenAPIHono, deps: DashboardDeps): 
       throw new ApiError(
         404,
         'not_found',
-        `the dashboard has no file ${name} (is the dashboard/ folder present?)`,
+        `the dashboard has no file ${name} (is the dashboard/ folder present, public/ included?)`,
       );
     }
     return new Response(new Uint8Array(asset.body), {
@@ -117,5 +98,7 @@ export function registerDashboardRoutes(app: OpenAPIHono, deps: DashboardDeps): 
     return serve(name);
   });
 
-  app.openapi(state, async (c) => c.json(await deps.sampler.state(), 200, { 'Cache-Control': 'no-store' }));
+  app.openapi(stateRoute(docs), async (c) =>
+    c.json(await deps.sampler.state(), 200, { 'Cache-Control': 'no-store' }),
+  );
 }

@@ -1,11 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../config.js';
-
-const base = { DATABASE_URL: 'postgres://x/y', RECEIVER_API_KEY: 'k' };
+import { parseDashboardConfig } from './config.js';
 
 describe('dashboard settings', () => {
   it('has the panels off and the contract sender URL by default', () => {
-    const c = parseConfig(base);
+    const c = parseDashboardConfig({});
     expect(c.CONSUMER_HANDLER_URLS).toEqual([]);
     expect(c.CONSUMER_NGINX_ACCESS_LOG).toBeUndefined();
     expect(c.CONSUMER_DASHBOARD_SENDER_URL).toBe('http://127.0.0.1:8080');
@@ -13,8 +11,7 @@ describe('dashboard settings', () => {
   });
 
   it('reads replica URLs as a comma- or space-separated list', () => {
-    const c = parseConfig({
-      ...base,
+    const c = parseDashboardConfig({
       CONSUMER_HANDLER_URLS: 'http://127.0.0.1:8091 http://127.0.0.1:8092,http://handler:8090',
     });
     expect(c.CONSUMER_HANDLER_URLS).toEqual([
@@ -25,14 +22,14 @@ describe('dashboard settings', () => {
   });
 
   it('names the variable when a value is wrong', () => {
-    expect(() => parseConfig({ ...base, CONSUMER_HANDLER_URLS: 'handler:8090' })).toThrow(
+    expect(() => parseDashboardConfig({ CONSUMER_HANDLER_URLS: 'handler:8090' })).toThrow(
       /CONSUMER_HANDLER_URLS/,
     );
-    expect(() => parseConfig({ ...base, CONSUMER_DASHBOARD_SENDER_URL: 'ftp://x' })).toThrow(
+    expect(() => parseDashboardConfig({ CONSUMER_DASHBOARD_SENDER_URL: 'ftp://x' })).toThrow(
       /CONSUMER_DASHBOARD_SENDER_URL/,
     );
     // The issue asks for updates at least every 2 s.
-    expect(() => parseConfig({ ...base, CONSUMER_DASHBOARD_POLL_MS: '5000' })).toThrow(
+    expect(() => parseDashboardConfig({ CONSUMER_DASHBOARD_POLL_MS: '5000' })).toThrow(
       /CONSUMER_DASHBOARD_POLL_MS/,
     );
   });

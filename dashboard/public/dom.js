@@ -91,6 +91,29 @@ export const time = (iso) => (iso ? new Date(iso).toLocaleTimeString([], { hour1
 export const shortId = (id, keep = 14) =>
   h('span', { class: 'mono', title: id }, id.length > keep + 1 ? `${id.slice(0, keep)}…` : id);
 
+/**
+ * A table of figures: a header row, then the rows (`tr` elements).
+ * @param {string[]} headers @param {Child[]} rows
+ */
+export const grid = (headers, rows) =>
+  h(
+    'table',
+    { class: 'grid' },
+    h(
+      'tr',
+      {},
+      headers.map((text) => h('th', {}, text)),
+    ),
+    rows,
+  );
+
+/**
+ * A cell for free text (an event type, an error: anyone's string, of any length): cut with an
+ * ellipsis to the width the other columns leave, the whole of it in the tooltip.
+ * @param {string | null | undefined} text
+ */
+export const clipCell = (text) => h('td', { class: 'clip', title: text ?? '' }, text ?? '');
+
 /** @param {string} text @param {string} [kind] ok | warn | bad | info | muted */
 export const badge = (text, kind = 'muted') => h('span', { class: `badge ${kind}` }, text);
 

@@ -2,7 +2,7 @@
 // the sender's emitters, every poll_ms (≤ 2 s), and draws the pipeline left to right.
 import { describeError, keys, makeApis, settle } from './api.js';
 import { makeEmitterStage } from './emitters.js';
-import { ago, badge, byId, errorLine, h, num, renderInto, shortId } from './dom.js';
+import { ago, badge, byId, clipCell, errorLine, grid, h, num, renderInto, shortId } from './dom.js';
 import { makeInspector } from './inspector.js';
 import { consumerStage, ingressStage, kafkaStage } from './stages.js';
 
@@ -61,6 +61,12 @@ byId('inspect-form').addEventListener('submit', (e) => {
   if (id) void inspector.open(id);
 });
 
+/** One line, cut when the event type is long; the whole of it in the tooltip. @param {any} dl */
+function deadLetterCaption(dl) {
+  const text = `${dl.event_type ?? '?'} · ${dl.error_class} · ${ago(dl.failed_at)}`;
+  return h('div', { class: 'caption', title: text }, text);
+}
+
 /** @param {any} dl */
 const deadLetterRow = (dl) =>
   h(
@@ -95,7 +101,7 @@ const deadLetterRow = (dl) =>
           )
         : badge('replayed', 'ok'),
     ),
-    h('div', { class: 'caption' }, `${dl.event_type ?? '?'} · ${dl.error_class} · ${ago(dl.failed_at)}`),
+    deadLetterCaption(dl),
   );
 
 /** @param {any} e */
@@ -111,7 +117,7 @@ const eventRow = (e) =>
     h('td', {}, ago(e.persisted_at)),
     h('td', {}, shortId(e.webhook_id, 22)),
     h('td', {}, shortId(e.customer_id, 18)),
-    h('td', {}, e.event_type),
+    clipCell(e.event_type),
     h(
       'td',
       {},
@@ -159,20 +165,7 @@ async function poll() {
       ? errorLine(describeError(events.error))
       : events.value.data.length === 0
         ? h('p', { class: 'hint' }, 'No event persisted yet.')
-        : h(
-            'table',
-            { class: 'grid events' },
-            h(
-              'tr',
-              {},
-              h('th', {}, 'stored'),
-              h('th', {}, 'webhook-id'),
-              h('th', {}, 'customer'),
-              h('th', {}, 'type'),
-              h('th', {}, 'retries'),
-            ),
-            events.value.data.map(eventRow),
-          ),
+        : grid(['stored', 'webhook-id', 'customer', 'type', 'retries'], events.value.data.map(eventRow)),
   );
   if (inspector.isOpen()) await inspector.refresh();
 
