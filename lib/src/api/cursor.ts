@@ -15,6 +15,10 @@ export const CursorParam = z
   .optional()
   .openapi({ description: 'The `next_cursor` of the previous page' });
 
+/** The answer of a paginated list: a page of `item`s and the cursor of the next page (null on the last). */
+export const pageSchema = <T extends z.ZodType>(item: T) =>
+  z.object({ data: z.array(item), next_cursor: z.string().nullable() });
+
 /** The cursor naming `position` (a small JSON object: the last row's sort key). */
 export function encodeCursor(position: object): string {
   return Buffer.from(JSON.stringify(position), 'utf8').toString('base64url');
