@@ -2,7 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { ApiError } from '@hookpipe/lib';
-import { commonErrors, security } from '../api/common.js';
+import { API_KEY_SECURITY, STANDARD_ERRORS } from '@hookpipe/lib/api';
 import type { DashboardSampler } from './sampler.js';
 import { DashboardStateSchema } from './schema.js';
 
@@ -62,13 +62,13 @@ const state = createRoute({
   description:
     'Sampled on demand (at most one sample per second, shared by every caller) and kept for the sparklines. ' +
     'Each part carries its own error instead of failing the whole answer.',
-  security,
+  security: API_KEY_SECURITY,
   responses: {
     200: {
       description: 'Current rates, recent totals and a series per stage',
       content: { 'application/json': { schema: DashboardStateSchema } },
     },
-    401: commonErrors[401],
+    401: STANDARD_ERRORS[401],
   },
 });
 
