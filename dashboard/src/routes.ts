@@ -1,5 +1,6 @@
-import { createRoute, type OpenAPIHono, type RouteConfig } from '@hono/zod-openapi';
+import type { OpenAPIHono } from '@hono/zod-openapi';
 import { ApiError } from '@hookpipe/lib';
+import { defineRoute } from '@hookpipe/lib/api';
 import type { DashboardAsset } from './assets.js';
 import type { DashboardSampler } from './sampler.js';
 import { DashboardStateSchema } from './schema.js';
@@ -23,37 +24,10 @@ export const DASHBOARD_OPEN_PATHS = [
 ];
 
 /**
- * How the API that mounts the dashboard documents a keyed route: its security scheme and its 401
- * answer (the consumer's, from its API kit), so /dashboard/state reads like its other routes.
- */
-export interface RouteDocs {
-  security: NonNullable<RouteConfig['security']>;
-  unauthorized: RouteConfig['responses'][number];
-}
-
-const stateRoute = (docs: RouteDocs) =>
-  createRoute({
-    method: 'get',
-    path: '/dashboard/state',
-    summary: 'The live dashboard’s receiver-side figures: nginx, each handler replica, Kafka, the consumer',
-    description:
-      'Sampled on demand (at most one sample per second, shared by every caller) and kept for the sparklines. ' +
-      'Each part carries its own error instead of failing the whole answer.',
-    security: docs.security,
-    responses: {
-      200: {
-        description: 'Current rates, recent totals and a series per stage',
-        content: { 'application/json': { schema: DashboardStateSchema } },
-      },
-      401: docs.unauthorized,
-    },
-  });
-
-/**
  * Adds the page (`/dashboard`, its files, its settings) and `GET /dashboard/state` to `app`. The
  * host app decides who may call what: DASHBOARD_OPEN_PATHS are the page, the state wants a key.
  */
-export function registerDashboardRoutes(app: OpenAPIHono, deps: DashboardDeps, docs: RouteDocs): void {
+export function registerDashboardRoutes(app: OpenAPIHono, deps: DashboardDeps): void {
   const sender = new URL(deps.senderUrl).origin;
   // The page talks to its own origin and to the sender; nothing inline, nothing else.
   const csp = [
@@ -98,7 +72,22 @@ export function registerDashboardRoutes(app: OpenAPIHono, deps: DashboardDeps, d
     return serve(name);
   });
 
-  app.openapi(stateRoute(docs), async (c) =>
-    c.json(await deps.sampler.state(), 200, { 'Cache-Control': 'no-store' }),
+  defineRoute(
+    app,
+    {
+      method: 'get',
+      path: '/dashboard/state',
+      summary: 'The live dashboard’s receiver-side figures: nginx, each handler replica, Kafka, the consumer',
+      description:
+        'Sampled on demand (at most one sample per second, shared by every caller) and kept for the sparklines. ' +
+        'Each part carries its own error instead of failing the whole answer.',
+      responses: {
+        200: {
+          description: 'Current rates, recent totals and a series per stage',
+          schema: DashboardStateSchema,
+        },
+      },
+    },
+    async (c) => c.json(await deps.sampler.state(), 200, { 'Cache-Control': 'no-store' }),
   );
 }

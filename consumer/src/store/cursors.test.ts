@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { decodeDeadLetterCursor, decodeEventCursor, encodeCursor } from './cursor.js';
+import { decodeCursor, encodeCursor } from '@hookpipe/lib/api';
+import { readDeadLetterCursor, readEventCursor } from './cursors.js';
+
+const decodeEventCursor = (cursor: string) => decodeCursor(cursor, readEventCursor);
+const decodeDeadLetterCursor = (cursor: string) => decodeCursor(cursor, readDeadLetterCursor);
 
 describe('cursors', () => {
   it('round-trips an event cursor', () => {
