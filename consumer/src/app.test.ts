@@ -44,6 +44,7 @@ function testApp(overrides: Partial<AppDeps> = {}) {
           secret: {
             id: 1,
             customer_id: input.customerId,
+            signature_scheme: input.scheme,
             label: input.label,
             fingerprint: 'abc',
             created_at: 'now',
@@ -52,6 +53,14 @@ function testApp(overrides: Partial<AppDeps> = {}) {
       },
       list: () => Promise.resolve([]),
       remove: (id) => Promise.resolve(id === 1),
+    },
+    faults: {
+      put: (customerId, profile) => Promise.resolve({ customer_id: customerId, profile, updated_at: 'now' }),
+      get: () => Promise.resolve(null),
+      list: () => Promise.resolve([]),
+      remove: () => Promise.resolve(false),
+      clearAttempts: () => Promise.resolve(),
+      attempts: () => Promise.resolve([]),
     },
     replay: (ids) => {
       calls.replay.push([...ids]);
@@ -104,7 +113,11 @@ describe('receiver API', () => {
 
   it('documents every management route in /openapi.json', async () => {
     const { app } = testApp();
-    const doc = (await (await app.request('/openapi.json')).json()) as { paths: Record<string, unknown> };
+    const doc = (await (await app.request('/openapi.json')).json()) as {
+      paths: Record<string, unknown>;
+      components: { schemas: Record<string, unknown> };
+    };
+    expect(doc.components.schemas).toHaveProperty('FaultProfile');
     expect(Object.keys(doc.paths).sort()).toEqual([
       '/dead-letters',
       '/dead-letters/purge',
@@ -113,6 +126,9 @@ describe('receiver API', () => {
       '/dead-letters/{id}/replay',
       '/events',
       '/events/{webhookId}',
+      '/faults',
+      '/faults/{customer_id}',
+      '/faults/{customer_id}/attempts',
       '/readyz',
       '/secrets',
       '/secrets/{id}',
@@ -197,6 +213,9 @@ describe('receiver API', () => {
     [{ customer_id: '', secret: generateSecret() }, 'validation_failed'],
     [{ secret: generateSecret() }, 'validation_failed'],
     [{ customer_id: 'c1', secret: generateSecret(), extra: 1 }, 'validation_failed'],
+    [{ customer_id: 'c1', secret: 'short', signature_scheme: 'github' }, 'invalid_secret'],
+    [{ customer_id: 'c1', secret: 'a long enough secret', signature_scheme: 'gitlab' }, 'validation_failed'],
+    [{ customer_id: 'c1', secret: 'a long enough secret' }, 'invalid_secret'],
   ])('rejects the secret body %j', async (payload, code) => {
     const { app, calls } = testApp();
     const res = await app.request('/secrets', {
@@ -207,6 +226,43 @@ describe('receiver API', () => {
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ error: code });
     expect(calls.secrets).toHaveLength(0);
+  });
+
+  it('installs GitHub and Stripe secrets: any printable string of 16-256 characters, shown with its scheme', async () => {
+    const { app, calls } = testApp();
+    for (const [scheme, secret] of [
+      ['github', 'It is a Secret to Everybody'],
+      ['stripe', 'whsec_a1b2c3d4e5f6a7b8c9d0'],
+    ] as const) {
+      const res = await app.request('/secrets', {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify({ customer_id: 'c1', secret, signature_scheme: scheme }),
+      });
+      expect(res.status).toBe(201);
+      expect(await res.json()).toMatchObject({ customer_id: 'c1', signature_scheme: scheme });
+    }
+    expect(calls.secrets).toMatchObject([{ scheme: 'github' }, { scheme: 'stripe' }]);
+  });
+
+  it('names the field and the reason of a bad fault profile', async () => {
+    const { app } = testApp();
+    const put = (body: unknown) =>
+      app.request('/faults/c1', { method: 'PUT', headers: json, body: JSON.stringify(body) });
+    const over = await put({ status: { share: 0.8, code: 503 }, drop: { share: 0.5 } });
+    expect(over.status).toBe(400);
+    expect(await over.json()).toMatchObject({
+      error: 'validation_failed',
+      message: expect.stringMatching(/add up to more than 1/) as unknown,
+    });
+    const bad = await put({ status: { share: 1, code: 502 } });
+    expect(await bad.json()).toMatchObject({
+      details: [expect.objectContaining({ location: 'body', field: 'status.code' })],
+    });
+    expect((await put({ status: { share: 1, code: 503, retry_after_s: 2 }, first_attempts: 2 })).status).toBe(
+      200,
+    );
+    expect((await app.request('/faults/c1', { headers: auth })).status).toBe(404);
   });
 
   it('rejects a body that is not JSON, or not declared as JSON', async () => {

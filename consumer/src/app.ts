@@ -4,12 +4,14 @@ import { makeApiApp, makeApiErrorHandler, serveApiDocs } from '@hookpipe/lib/api
 import { registerDeadLetterPurgeRoutes, type DeadLetterPurge } from './api/dead-letter-purge-routes.js';
 import { registerDeadLetterRoutes } from './api/dead-letter-routes.js';
 import { registerEventRoutes } from './api/events-routes.js';
+import { registerFaultRoutes } from './api/fault-routes.js';
 import { registerSecretRoutes } from './api/secret-routes.js';
 import { registerSystemRoutes, type SystemDeps } from './api/system-routes.js';
 import { DASHBOARD_OPEN_PATHS, registerDashboardRoutes, type DashboardDeps } from '@hookpipe/dashboard';
 import type { Replayer } from './replay.js';
 import type { DeadLettersStore } from './store/dead-letters-store.js';
 import type { EventsQuery } from './store/events-query.js';
+import type { FaultsStore } from './store/faults-store.js';
 import type { SecretsStore } from './store/secrets-store.js';
 
 export interface AppDeps extends SystemDeps {
@@ -18,6 +20,7 @@ export interface AppDeps extends SystemDeps {
   events: EventsQuery;
   deadLetters: DeadLettersStore;
   secrets: SecretsStore;
+  faults: FaultsStore;
   replay: Replayer;
   replayMax: number;
   /** The live dashboard (docs/dashboard.md); left out, there is no /dashboard. */
@@ -39,12 +42,15 @@ export function makeApp(deps: AppDeps): OpenAPIHono {
   registerDeadLetterRoutes(app, deps);
   registerDeadLetterPurgeRoutes(app, deps);
   registerSecretRoutes(app, deps);
+  registerFaultRoutes(app, deps);
   if (deps.dashboard) registerDashboardRoutes(app, deps.dashboard);
 
   serveApiDocs(app, {
     title: 'hookpipe receiver API (consumer)',
     version: '0.1.0',
-    description: 'Persisted events, dead letters and replay, receiver secrets, statistics.',
+    description:
+      'Persisted events, dead letters and replay, receiver secrets and their signature schemes, receiver fault ' +
+      'profiles, statistics.',
   });
 
   app.notFound(notFoundHandler);

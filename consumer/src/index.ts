@@ -27,6 +27,7 @@ import { makeConsumerRetention } from './retention.js';
 import { makeDeadLettersStore } from './store/dead-letters-store.js';
 import { makeEventsQuery } from './store/events-query.js';
 import { makeRetentionStore } from './store/retention-store.js';
+import { makeFaultsStore } from './store/faults-store.js';
 import { makeSecretsStore } from './store/secrets-store.js';
 import { makeStatsStore } from './store/stats-store.js';
 
@@ -92,6 +93,7 @@ async function main(): Promise<void> {
     events: makeEventsQuery(pool),
     deadLetters: makeDeadLettersStore(pool),
     secrets: makeSecretsStore(pool),
+    faults: makeFaultsStore(pool),
     replay: async (ids) => {
       const result = await replayer(ids);
       metrics.onReplayed(result.replayed.length);

@@ -13,8 +13,8 @@ export interface ConsumerRetentionSettings {
 
 /**
  * The receiver side's retention: events persisted longer ago than the age (with their failure
- * history), then dead letters replayed longer ago than the age. Open dead letters stay until
- * replayed or purged through the API.
+ * history), then dead letters replayed longer ago than the age, then the attempts recorded for
+ * receiver fault profiles. Open dead letters stay until replayed or purged through the API.
  */
 export function makeConsumerRetention(deps: {
   pool: Pool;
@@ -31,6 +31,10 @@ export function makeConsumerRetention(deps: {
       {
         name: 'dead_letters',
         deleteBatch: (cutoff, limit) => store.deleteReplayedDeadLetters(cutoff, limit),
+      },
+      {
+        name: 'receiver_attempts',
+        deleteBatch: (cutoff, limit) => store.deleteReceiverAttempts(cutoff, limit),
       },
     ],
     retentionMs: deps.settings.hours * 3600_000,

@@ -1,5 +1,5 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
-import { ApiError, isValidSecret } from '@hookpipe/lib';
+import { ApiError, DEFAULT_SIGNATURE_SCHEME, SIGNATURE_SCHEMES, secretProblem } from '@hookpipe/lib';
 import { defineRoute } from '@hookpipe/lib/api';
 import type { SecretsStore } from '../store/secrets-store.js';
 import { customerIdParam, idParam } from './common.js';
@@ -8,6 +8,7 @@ const SecretSchema = z
   .object({
     id: z.number().int(),
     customer_id: z.string().openapi({ example: 'demo' }),
+    signature_scheme: z.enum(SIGNATURE_SCHEMES),
     label: z.string().nullable(),
     fingerprint: z
       .string()
@@ -26,7 +27,15 @@ export function registerSecretRoutes(app: OpenAPIHono, deps: { secrets: SecretsS
       body: z
         .object({
           customer_id: z.string().min(1).max(255),
-          secret: z.string().min(1).max(200).openapi({ example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' }),
+          secret: z.string().min(1).max(256).openapi({
+            description:
+              'standard-webhooks: whsec_ + base64 of 16-128 bytes; github, stripe: 16-256 printable ASCII characters',
+            example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+          }),
+          signature_scheme: z
+            .enum(SIGNATURE_SCHEMES)
+            .default(DEFAULT_SIGNATURE_SCHEME)
+            .openapi({ description: 'The scheme requests signed with this secret use' }),
           label: z.string().max(200).optional(),
         })
         .strict(),
@@ -34,21 +43,23 @@ export function registerSecretRoutes(app: OpenAPIHono, deps: { secrets: SecretsS
       database: true,
       responses: {
         201: { description: 'Installed (the secret itself is never returned)', schema: SecretSchema },
-        400: { description: 'Invalid body (`validation_failed`) or not a whsec_ secret (`invalid_secret`)' },
+        400: {
+          description:
+            'Invalid body (`validation_failed`) or a secret that does not fit its scheme (`invalid_secret`)',
+        },
         409: { description: 'This secret is already installed (`secret_exists`)' },
       },
     },
     async (c, { body }) => {
-      if (!isValidSecret(body.secret)) {
-        throw new ApiError(
-          400,
-          'invalid_secret',
-          'secret must be whsec_ followed by base64 of 16-128 bytes',
-          [{ field: 'secret', message: 'not a whsec_ secret' }],
-        );
+      const problem = secretProblem(body.signature_scheme, body.secret);
+      if (problem) {
+        throw new ApiError(400, 'invalid_secret', `invalid body: secret: ${problem}`, [
+          { location: 'body', field: 'secret', message: problem },
+        ]);
       }
       const added = await deps.secrets.add({
         customerId: body.customer_id,
+        scheme: body.signature_scheme,
         secret: body.secret,
         label: body.label ?? null,
       });

@@ -69,6 +69,31 @@ export function makeRetentionStore(pool: Pool) {
       });
     },
 
+    /**
+     * Up to `limit` receiver attempts (fault profiles' record) older than `cutoff`; a message id's
+     * count goes with its last recorded attempt.
+     */
+    deleteReceiverAttempts(cutoff: Date, limit: number) {
+      return withTransaction(pool, async (client) => {
+        const gone = await client.query<{ customer_id: string; message_id: string }>(
+          `DELETE FROM receiver_attempts WHERE id = ANY(ARRAY(
+             SELECT id FROM receiver_attempts WHERE received_at < $1
+              ORDER BY received_at LIMIT $2 FOR UPDATE SKIP LOCKED))
+           RETURNING customer_id, message_id`,
+          [cutoff, limit],
+        );
+        const counts = await client.query(
+          `DELETE FROM receiver_attempt_counts c
+            USING unnest($1::text[], $2::text[]) AS g(customer_id, message_id)
+            WHERE c.customer_id = g.customer_id AND c.message_id = g.message_id
+              AND NOT EXISTS (SELECT 1 FROM receiver_attempts a
+                               WHERE a.customer_id = c.customer_id AND a.message_id = c.message_id)`,
+          [gone.rows.map((r) => r.customer_id), gone.rows.map((r) => r.message_id)],
+        );
+        return { deleted: gone.rows.length, related: { receiver_attempt_counts: counts.rowCount ?? 0 } };
+      });
+    },
+
     /** Ids of dead letters matching the list filter of `GET /dead-letters`, oldest first, at most `limit`. */
     async deadLetterIds(filter: DeadLetterFilter, limit: number): Promise<number[]> {
       const params: unknown[] = [];

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import type { Pool } from '@hookpipe/lib';
+import type { Pool, SignatureScheme } from '@hookpipe/lib';
 
 export interface SecretView {
   id: number;
   customer_id: string;
+  signature_scheme: SignatureScheme;
   label: string | null;
   /** First 12 hex digits of SHA-256 of the secret: tells secrets apart without showing one. */
   fingerprint: string;
@@ -16,14 +17,18 @@ export const fingerprint = (secret: string): string =>
 interface SecretDbRow {
   id: string;
   customer_id: string;
+  signature_scheme: SignatureScheme;
   label: string | null;
   secret: string;
   created_at: Date;
 }
 
+const COLUMNS = 'id, customer_id, signature_scheme, label, secret, created_at';
+
 const toView = (r: SecretDbRow): SecretView => ({
   id: Number(r.id),
   customer_id: r.customer_id,
+  signature_scheme: r.signature_scheme,
   label: r.label,
   fingerprint: fingerprint(r.secret),
   created_at: r.created_at.toISOString(),
@@ -38,14 +43,15 @@ export function makeSecretsStore(pool: Pool) {
     /** Installs a secret; `duplicate` when that exact secret is already installed. */
     async add(input: {
       customerId: string;
+      scheme: SignatureScheme;
       secret: string;
       label: string | null;
     }): Promise<{ ok: true; secret: SecretView } | { ok: false; reason: 'duplicate' }> {
       try {
         const res = await pool.query<SecretDbRow>(
-          `INSERT INTO receiver_secrets (customer_id, secret, label) VALUES ($1, $2, $3)
-           RETURNING id, customer_id, label, secret, created_at`,
-          [input.customerId, input.secret, input.label],
+          `INSERT INTO receiver_secrets (customer_id, signature_scheme, secret, label) VALUES ($1, $2, $3, $4)
+           RETURNING ${COLUMNS}`,
+          [input.customerId, input.scheme, input.secret, input.label],
         );
         return { ok: true, secret: toView(res.rows[0]!) };
       } catch (err) {
@@ -57,11 +63,9 @@ export function makeSecretsStore(pool: Pool) {
     async list(customerId?: string): Promise<SecretView[]> {
       const res =
         customerId === undefined
-          ? await pool.query<SecretDbRow>(
-              'SELECT id, customer_id, label, secret, created_at FROM receiver_secrets ORDER BY id',
-            )
+          ? await pool.query<SecretDbRow>(`SELECT ${COLUMNS} FROM receiver_secrets ORDER BY id`)
           : await pool.query<SecretDbRow>(
-              'SELECT id, customer_id, label, secret, created_at FROM receiver_secrets WHERE customer_id = $1 ORDER BY id',
+              `SELECT ${COLUMNS} FROM receiver_secrets WHERE customer_id = $1 ORDER BY id`,
               [customerId],
             );
       return res.rows.map(toView);

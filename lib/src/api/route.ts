@@ -14,7 +14,7 @@ type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
 
 /** One route: its OpenAPI description, and the schemas that both document and validate its input. */
 export interface RouteSpec<P, Q, B> {
-  method: 'get' | 'post' | 'patch' | 'delete';
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   /** OpenAPI style: `/webhooks/{id}`. */
   path: string;
   summary: string;
