@@ -15,8 +15,7 @@ describe('fault profiles', () => {
   });
 
   it.each([
-    [{ status: { share: 0.7, code: 500 }, drop: { share: 0.4 } }, /add up to more than 1/],
-    [{ status: { share: 1, code: 502 } }, /502/],
+    [{ status: { share: 1, code: 502 } }, /501|503/],
     [{ status: { share: 1, code: 200 } }, /400/],
     [{ delay: { share: 1, ms: 60_000 } }, /10000/],
     [{ drop: { share: 1.5 } }, /1/],
@@ -34,6 +33,15 @@ describe('fault profiles', () => {
     expect(decideFault(p, 1, 0.2)).toEqual({ kind: 'delay', ms: 10 });
     expect(decideFault(p, 1, 0.55)).toEqual({ kind: 'drop' });
     expect(decideFault(p, 1, 0.6)).toEqual({ kind: 'pass' });
+  });
+
+  it('gives each share at most what the ones before it left', () => {
+    const p = { status: { share: 0.7, code: 500 }, delay: { share: 0.5, ms: 10 }, drop: { share: 0.5 } };
+    expect(decideFault(p, 1, 0.69).kind).toBe('status');
+    expect(decideFault(p, 1, 0.99).kind).toBe('delay');
+    expect(decideFault({ status: { share: 1, code: 503 }, drop: { share: 1 } }, 1, 0.999).kind).toBe(
+      'status',
+    );
   });
 
   it('with first_attempts, faults only the first N attempts, and none when the count is unknown', () => {

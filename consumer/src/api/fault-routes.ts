@@ -18,7 +18,7 @@ const ProfileSchema = faultProfileSchema.meta({
   id: 'FaultProfile',
   description:
     'What the handlers do to this customer’s verified requests before Kafka. Per request one draw picks, by ' +
-    'share and in this order: answer `status.code` (with `Retry-After` when `retry_after_s` is set), answer only ' +
+    'share and in this order (each share taking at most what the ones before it left): answer `status.code` (with `Retry-After` when `retry_after_s` is set), answer only ' +
     'after `delay.ms`, or close the connection without an answer (`drop`); the rest passes. With `first_attempts`, ' +
     'only the first N attempts of each message id meet a fault. `{}` records attempts and changes nothing.',
   example: { status: { share: 1, code: 503, retry_after_s: 2 }, first_attempts: 2 },
