@@ -114,6 +114,10 @@ describe('defineRoute', () => {
     const none = await send('', 'application/json');
     expect(none.status).toBe(400);
     expect(await none.json()).toMatchObject({ error: 'body_required' });
+    // A JSON null is a body, and not the object the route takes.
+    const nil = await send('null', 'application/json');
+    expect(nil.status).toBe(400);
+    expect(await nil.json()).toMatchObject({ error: 'validation_failed' });
   });
 
   it('answers a transient database error with 503 database_unavailable and Retry-After', async () => {

@@ -101,7 +101,8 @@ export function defineRoute<
     let body: unknown;
     if (spec.body) {
       const raw = await readJson(c, spec.bodyRequired ?? false);
-      body = parse(spec.body, raw ?? {}, 'body');
+      // Only an absent body stands for {}: a JSON null is a body, and not an object.
+      body = parse(spec.body, raw === undefined ? {} : raw, 'body');
     }
     return handler(c, { params, query, body } as { params: Out<P>; query: Out<Q>; body: Out<B> });
   });
