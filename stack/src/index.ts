@@ -22,3 +22,12 @@ export {
   type ReconcileScope,
 } from './reconcile.js';
 export { waitUntilSecretKnown } from './probe.js';
+export {
+  collectStackSecrets,
+  formatLeaks,
+  logOffsets,
+  scanForSecrets,
+  stackLogFiles,
+  type KnownSecret,
+  type SecretLeak,
+} from './secret-scan.js';

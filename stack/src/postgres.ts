@@ -190,6 +190,10 @@ export async function startPostgres(ctx: StackContext): Promise<number | undefin
       'fsync=on',
       '-c',
       'synchronous_commit=on',
+      // No DETAIL lines in the server log: a failing row's DETAIL would print its values, a
+      // receiver secret among them (docs/consumer.md, "Database").
+      '-c',
+      'log_error_verbosity=terse',
     ],
     cwd: dir,
     env: { ...process.env, LC_MESSAGES: 'C' },

@@ -70,7 +70,7 @@ export async function startPostgresContainer(options: {
       POSTGRES_PASSWORD: options.password,
       POSTGRES_DB: 'hookpipe_receiver',
     })
-    .withCommand(['postgres', '-c', 'max_connections=200'])
+    .withCommand(['postgres', '-c', 'max_connections=200', '-c', 'log_error_verbosity=terse'])
     // The first "ready" comes from the image's temporary init server, the second from the real one.
     .withWaitStrategy(Wait.forLogMessage(/database system is ready to accept connections/, 2))
     .withStartupTimeout(120_000)
