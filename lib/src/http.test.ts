@@ -19,6 +19,9 @@ function app() {
   a.post('/things', () => {
     throw new ApiError(409, 'conflict', 'already there', { id: 1 });
   });
+  a.get('/things/:id', (c) => c.json({}));
+  a.delete('/things/:id', (c) => c.body(null, 204));
+  a.post('/things/purge', (c) => c.json({}));
   a.get('/boom', () => {
     throw new Error('secret internals');
   });
@@ -61,6 +64,12 @@ describe('http helpers', () => {
     const res = await app().request('/things', { method: 'DELETE', headers: h });
     expect(res.status).toBe(405);
     expect(res.headers.get('allow')).toBe('GET, HEAD, POST');
+    // A static path beside a parameter one gets its own Allow, whatever the order of registration.
+    const purge = await app().request('/things/purge', { method: 'OPTIONS', headers: h });
+    expect(purge.status).toBe(405);
+    expect(purge.headers.get('allow')).toBe('POST');
+    const one = await app().request('/things/7', { method: 'POST', headers: h });
+    expect(one.headers.get('allow')).toBe('DELETE, GET, HEAD');
     const missing = await app().request('/nothing', { headers: h });
     expect(missing.status).toBe(404);
     expect(await missing.json()).toMatchObject({ error: 'not_found' });

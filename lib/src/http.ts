@@ -74,7 +74,11 @@ export function addMethodNotAllowed<E extends Env>(app: Hono<E>): void {
     if (r.method === 'GET') set.add('HEAD');
     methods.set(r.path, set);
   }
-  for (const [path, allowed] of methods) {
+  // Hono tries these in registration order: static paths first, so `/dead-letters/purge` is not
+  // answered by `/dead-letters/:id`'s 405 (with the wrong Allow).
+  const params = (path: string) => path.split('/').filter((s) => s.startsWith(':') || s === '*').length;
+  const ordered = [...methods].sort(([a], [b]) => params(a) - params(b));
+  for (const [path, allowed] of ordered) {
     if (path === '*' || path === '/*') continue;
     const allow = [...allowed].sort().join(', ');
     app.all(path, (c) =>

@@ -67,7 +67,7 @@ describe('receiver API on the real stack', () => {
     expect((await api.post('/secrets', { customer_id: customer, secret })).status).toBe(409);
     expect((await api.post('/secrets', { customer_id: customer, secret: 'whsec_short' })).json).toMatchObject(
       {
-        error: 'invalid_secret',
+        error: 'validation_failed',
       },
     );
     const id = created.json.id as number;
@@ -114,7 +114,7 @@ describe('receiver API on the real stack', () => {
     expect(future.json).toEqual({ data: [], next_cursor: null });
 
     expect((await api.get('/events/msg_does_not_exist')).status).toBe(404);
-    expect((await api.get('/events?cursor=not-a-cursor')).json).toMatchObject({ error: 'invalid_cursor' });
+    expect((await api.get('/events?cursor=not-a-cursor')).json).toMatchObject({ error: 'validation_failed' });
   });
 
   it('lists dead letters by customer, shows the raw body, and bulk-replays them by filter', async () => {

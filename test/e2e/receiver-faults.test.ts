@@ -43,7 +43,7 @@ describe('receiver fault profiles, end to end', () => {
         what: `${url} to apply the profile`,
       });
     }
-    await receiverApi(env).delete(`/faults/${encodeURIComponent(w.customerId)}/attempts`);
+    await receiverApi(env).delete(`/attempts?customer_id=${encodeURIComponent(w.customerId)}`);
 
     const count = 30;
     await startEmitter(env, w, { rate: 10, count });
@@ -52,7 +52,7 @@ describe('receiver fault profiles, end to end', () => {
     await expectReconciled(env, [w.customerId], { minDelivered: count });
 
     const report = await receiverApi(env).get(
-      `/faults/${encodeURIComponent(w.customerId)}/attempts?limit=500`,
+      `/attempts?customer_id=${encodeURIComponent(w.customerId)}&limit=500`,
     );
     const messages = report.json.data as { message_id: string; attempts: Attempt[] }[];
     expect(messages).toHaveLength(count);

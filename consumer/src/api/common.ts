@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { textField } from '@hookpipe/lib/api';
 
 const ISO_DATETIME = z.iso.datetime({ offset: true });
 
@@ -34,41 +35,33 @@ export const idParam = (name: string) =>
     .transform(Number)
     .openapi({ param: { name, in: 'path' }, example: '1' });
 
-export const customerIdParam = z
-  .string()
-  .min(1)
-  .max(255)
+export const customerIdParam = textField(1, 255)
   .optional()
   .openapi({ param: { name: 'customer_id', in: 'query' }, example: 'demo' });
 
-export const typeParam = z
-  .string()
-  .min(1)
-  .max(255)
+export const typeParam = textField(1, 255)
   .optional()
   .openapi({ param: { name: 'type', in: 'query' }, example: 'order.created' });
 
 /** The fields a bulk dead-letter route filters on. */
 export const deadLetterFilterFields = {
-  customer_id: z.string().min(1).max(255).optional(),
-  type: z.string().min(1).max(255).optional(),
+  customer_id: textField(1, 255).optional(),
+  type: textField(1, 255).optional(),
   since: z.iso.datetime({ offset: true }).optional(),
   until: z.iso.datetime({ offset: true }).optional(),
 };
 
 /**
- * The body of the bulk dead-letter routes (replay, purge): exactly one of `ids` or a `filter`
- * (the given schema), and a `limit` up to `max`.
+ * The body of the bulk dead-letter routes (replay, purge): `{ids}` or `{filter}`, each with a
+ * `limit` up to `max`. Two strict objects, so the JSON Schema itself says "exactly one of them".
  */
 export function deadLetterSelectionSchema<F extends z.ZodType>(max: number, filter: F) {
-  return z
-    .object({
-      ids: z.array(z.number().int().min(1)).min(1).max(max).optional(),
-      filter: filter.optional(),
-      limit: z.number().int().min(1).max(max).default(max),
-    })
-    .strict()
-    .refine((b) => (b.ids === undefined) !== (b.filter === undefined), {
-      message: 'give exactly one of ids or filter',
-    });
+  const limit = z.number().int().min(1).max(max).default(max);
+  return z.union(
+    [
+      z.object({ ids: z.array(z.number().int().min(1)).min(1).max(max), limit }).strict(),
+      z.object({ filter, limit }).strict(),
+    ],
+    { error: 'give exactly one of ids or filter' },
+  );
 }

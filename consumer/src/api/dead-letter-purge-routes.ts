@@ -75,19 +75,19 @@ export function registerDeadLetterPurgeRoutes(
       },
     },
     async (c, { body }) => {
-      const f = body.filter;
       const ids =
-        body.ids ??
-        (await deps.deadLetterPurge.deadLetterIds(
-          {
-            customerId: f?.customer_id,
-            type: f?.type,
-            since: f?.since === undefined ? undefined : new Date(f.since),
-            until: f?.until === undefined ? undefined : new Date(f.until),
-            status: f?.status ?? 'open',
-          },
-          body.limit,
-        ));
+        'ids' in body
+          ? body.ids
+          : await deps.deadLetterPurge.deadLetterIds(
+              {
+                customerId: body.filter.customer_id,
+                type: body.filter.type,
+                since: body.filter.since === undefined ? undefined : new Date(body.filter.since),
+                until: body.filter.until === undefined ? undefined : new Date(body.filter.until),
+                status: body.filter.status ?? 'open',
+              },
+              body.limit,
+            );
       return c.json(await purge(ids), 200);
     },
   );

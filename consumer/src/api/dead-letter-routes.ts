@@ -1,8 +1,8 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { ApiError } from '@hookpipe/lib';
-import { CursorParam, cursorFromQuery, defineRoute, pageSchema } from '@hookpipe/lib/api';
+import { defineRoute, pageSchema } from '@hookpipe/lib/api';
 import { ReplayPublishError, type Replayer } from '../replay.js';
-import { readDeadLetterCursor } from '../store/cursors.js';
+import { deadLetterCursor } from '../store/cursors.js';
 import type { DeadLettersStore } from '../store/dead-letters-store.js';
 import type { EventsQuery } from '../store/events-query.js';
 import { FailureSchema } from './events-routes.js';
@@ -88,7 +88,7 @@ export function registerDeadLetterRoutes(
           .default('all')
           .openapi({ param: { name: 'status', in: 'query' }, description: 'open = not replayed yet' }),
         limit: limitParam(500, 50),
-        cursor: CursorParam,
+        cursor: deadLetterCursor.param,
       }),
       database: true,
       responses: {
@@ -104,7 +104,7 @@ export function registerDeadLetterRoutes(
         until: q.until,
         status: q.status,
         limit: q.limit,
-        cursor: cursorFromQuery(q.cursor, readDeadLetterCursor),
+        cursor: q.cursor === undefined ? undefined : deadLetterCursor.decode(q.cursor),
       });
       return c.json(page, 200);
     },
@@ -149,16 +149,17 @@ export function registerDeadLetterRoutes(
     },
     async (c, { body }) => {
       const ids =
-        body.ids ??
-        (await deps.deadLetters.openIds(
-          {
-            customerId: body.filter?.customer_id,
-            type: body.filter?.type,
-            since: body.filter?.since === undefined ? undefined : new Date(body.filter.since),
-            until: body.filter?.until === undefined ? undefined : new Date(body.filter.until),
-          },
-          body.limit,
-        ));
+        'ids' in body
+          ? body.ids
+          : await deps.deadLetters.openIds(
+              {
+                customerId: body.filter.customer_id,
+                type: body.filter.type,
+                since: body.filter.since === undefined ? undefined : new Date(body.filter.since),
+                until: body.filter.until === undefined ? undefined : new Date(body.filter.until),
+              },
+              body.limit,
+            );
       const result = ids.length === 0 ? { replayed: [], skipped: [] } : await replay(ids);
       return c.json(
         {

@@ -1,7 +1,7 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { ApiError } from '@hookpipe/lib';
-import { CursorParam, cursorFromQuery, defineRoute, pageSchema, validationError } from '@hookpipe/lib/api';
-import { readEventCursor } from '../store/cursors.js';
+import { defineRoute, pageSchema } from '@hookpipe/lib/api';
+import { eventCursor } from '../store/cursors.js';
 import type { EventsQuery } from '../store/events-query.js';
 import { customerIdParam, dateTimeParam, limitParam, typeParam, webhookIdSchema } from './common.js';
 
@@ -53,7 +53,7 @@ export function registerEventRoutes(app: OpenAPIHono, deps: { events: EventsQuer
           .default('desc')
           .openapi({ param: { name: 'order', in: 'query' }, description: 'Newest first by default' }),
         limit: limitParam(500, 50),
-        cursor: CursorParam,
+        cursor: eventCursor.param,
       }),
       database: true,
       responses: {
@@ -61,10 +61,8 @@ export function registerEventRoutes(app: OpenAPIHono, deps: { events: EventsQuer
       },
     },
     async (c, { query: q }) => {
-      const cursor = cursorFromQuery(q.cursor, readEventCursor);
-      if (q.since && q.until && q.since >= q.until) {
-        throw validationError('query', [{ path: ['since'], message: 'must be before until' }]);
-      }
+      // since ≥ until is an empty range, not an error: the page is empty.
+      const cursor = q.cursor === undefined ? undefined : eventCursor.decode(q.cursor);
       const page = await deps.events.list({
         customerId: q.customer_id,
         type: q.type,

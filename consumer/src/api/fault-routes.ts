@@ -1,17 +1,17 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { ApiError, faultProfileSchema } from '@hookpipe/lib';
-import { defineRoute } from '@hookpipe/lib/api';
+import { defineRoute, textField } from '@hookpipe/lib/api';
 import type { FaultsStore } from '../store/faults-store.js';
 import { limitParam, webhookIdSchema } from './common.js';
 
 const tags = ['faults'];
 
 const customerPath = z.object({
-  customer_id: z
-    .string()
-    .min(1)
-    .max(255)
-    .openapi({ param: { name: 'customer_id', in: 'path' }, example: 'demo' }),
+  customer_id: textField(1, 255).openapi({ param: { name: 'customer_id', in: 'path' }, example: 'demo' }),
+});
+const customerQuery = textField(1, 255).openapi({
+  param: { name: 'customer_id', in: 'query' },
+  example: 'demo',
 });
 
 const ProfileSchema = faultProfileSchema.meta({
@@ -131,15 +131,15 @@ export function registerFaultRoutes(app: OpenAPIHono, deps: { faults: FaultsStor
     app,
     {
       method: 'get',
-      path: '/faults/{customer_id}/attempts',
+      path: '/attempts',
       summary:
         'How a sender reacted: every attempt the handlers saw, by message id, with the gaps between them',
       description:
-        'Recorded while the customer has a fault profile (an empty one records without faulting). Message ids ' +
-        'seen most recently first.',
+        'Recorded while the customer has a fault profile (an empty one records without faulting), and kept ' +
+        'after the profile is lifted (until `DELETE /attempts` or retention). Message ids seen most recently first.',
       tags,
-      params: customerPath,
       query: z.object({
+        customer_id: customerQuery,
         message_id: webhookIdSchema.optional().openapi({ param: { name: 'message_id', in: 'query' } }),
         limit: limitParam(500, 100),
       }),
@@ -153,10 +153,10 @@ export function registerFaultRoutes(app: OpenAPIHono, deps: { faults: FaultsStor
         },
       },
     },
-    async (c, { params, query }) =>
+    async (c, { query }) =>
       c.json(
         {
-          data: await deps.faults.attempts(params.customer_id, {
+          data: await deps.faults.attempts(query.customer_id, {
             ...(query.message_id === undefined ? {} : { messageId: query.message_id }),
             limit: query.limit,
           }),
@@ -169,15 +169,15 @@ export function registerFaultRoutes(app: OpenAPIHono, deps: { faults: FaultsStor
     app,
     {
       method: 'delete',
-      path: '/faults/{customer_id}/attempts',
+      path: '/attempts',
       summary: 'Forget a customer’s recorded attempts; attempt numbers start at 1 again',
       tags,
-      params: customerPath,
+      query: z.object({ customer_id: customerQuery }),
       database: true,
       responses: { 204: { description: 'Forgotten' } },
     },
-    async (c, { params }) => {
-      await deps.faults.clearAttempts(params.customer_id);
+    async (c, { query }) => {
+      await deps.faults.clearAttempts(query.customer_id);
       return c.body(null, 204);
     },
   );

@@ -1,6 +1,12 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
-import { ApiError, DEFAULT_SIGNATURE_SCHEME, SIGNATURE_SCHEMES, secretProblem } from '@hookpipe/lib';
-import { defineRoute } from '@hookpipe/lib/api';
+import {
+  ApiError,
+  DEFAULT_SIGNATURE_SCHEME,
+  PRINTABLE_SECRET_PATTERN,
+  SECRET_PATTERN,
+  SIGNATURE_SCHEMES,
+} from '@hookpipe/lib';
+import { defineRoute, textField } from '@hookpipe/lib/api';
 import type { SecretsStore } from '../store/secrets-store.js';
 import { customerIdParam, idParam } from './common.js';
 
@@ -17,6 +23,47 @@ const SecretSchema = z
   })
   .openapi('Secret');
 
+const customerId = textField(1, 255).openapi({ example: 'demo' });
+const label = textField(0, 200).optional();
+
+/**
+ * A secret and its scheme, as two strict objects so that the JSON Schema itself says which secrets
+ * a scheme takes: Standard Webhooks (the default) a `whsec_` secret, GitHub and Stripe any
+ * printable ASCII string of 16–256 characters.
+ */
+const SecretBody = z.union(
+  [
+    z
+      .object({
+        customer_id: customerId,
+        secret: z
+          .string()
+          .regex(SECRET_PATTERN, 'must be whsec_ followed by base64 of 16-128 bytes')
+          .openapi({
+            example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+          }),
+        signature_scheme: z.literal('standard-webhooks').optional().openapi({ description: 'The default' }),
+        label,
+      })
+      .strict(),
+    z
+      .object({
+        customer_id: customerId,
+        secret: z
+          .string()
+          .regex(PRINTABLE_SECRET_PATTERN, 'must be 16-256 printable ASCII characters')
+          .openapi({ example: 'my GitHub webhook secret' }),
+        signature_scheme: z.enum(['github', 'stripe']),
+        label,
+      })
+      .strict(),
+  ],
+  {
+    error:
+      'the secret does not fit signature_scheme: standard-webhooks (the default) takes whsec_ + base64 of 16-128 bytes, github and stripe 16-256 printable ASCII characters',
+  },
+);
+
 export function registerSecretRoutes(app: OpenAPIHono, deps: { secrets: SecretsStore }): void {
   defineRoute(
     app,
@@ -24,42 +71,18 @@ export function registerSecretRoutes(app: OpenAPIHono, deps: { secrets: SecretsS
       method: 'post',
       path: '/secrets',
       summary: 'Install a receiver secret for a customer (handlers pick it up within 2 s)',
-      body: z
-        .object({
-          customer_id: z.string().min(1).max(255),
-          secret: z.string().min(1).max(256).openapi({
-            description:
-              'standard-webhooks: whsec_ + base64 of 16-128 bytes; github, stripe: 16-256 printable ASCII characters',
-            example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
-          }),
-          signature_scheme: z
-            .enum(SIGNATURE_SCHEMES)
-            .default(DEFAULT_SIGNATURE_SCHEME)
-            .openapi({ description: 'The scheme requests signed with this secret use' }),
-          label: z.string().max(200).optional(),
-        })
-        .strict(),
+      body: SecretBody,
       bodyRequired: true,
       database: true,
       responses: {
         201: { description: 'Installed (the secret itself is never returned)', schema: SecretSchema },
-        400: {
-          description:
-            'Invalid body (`validation_failed`) or a secret that does not fit its scheme (`invalid_secret`)',
-        },
         409: { description: 'This secret is already installed (`secret_exists`)' },
       },
     },
     async (c, { body }) => {
-      const problem = secretProblem(body.signature_scheme, body.secret);
-      if (problem) {
-        throw new ApiError(400, 'invalid_secret', `invalid body: secret: ${problem}`, [
-          { location: 'body', field: 'secret', message: problem },
-        ]);
-      }
       const added = await deps.secrets.add({
         customerId: body.customer_id,
-        scheme: body.signature_scheme,
+        scheme: body.signature_scheme ?? DEFAULT_SIGNATURE_SCHEME,
         secret: body.secret,
         label: body.label ?? null,
       });

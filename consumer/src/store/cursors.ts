@@ -1,12 +1,12 @@
+import { defineCursor } from '@hookpipe/lib/api';
+
 /*
- * What the receiver API's page cursors hold (opaque to clients: see encodeCursor in
- * @hookpipe/lib/api). The stores write them; the routes read them back with these decoders, which
- * return null for anything this API would not have made.
+ * The receiver API's page cursors. The stores write them; the routes validate and read them back.
  */
 
-/** Position after an event row: its `persisted_at` (microsecond ISO text) and `webhook_id`. */
+/** Position after an event row: its `persisted_at` in microseconds since the epoch, and `webhook_id`. */
 export interface EventCursor {
-  t: string;
+  micros: string;
   id: string;
 }
 
@@ -15,18 +15,21 @@ export interface DeadLetterCursor {
   id: number;
 }
 
-const TIMESTAMP_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+/** `<persisted_at µs>.<webhook_id>`: any such text is a position in (persisted_at, webhook_id) order. */
+export const eventCursor = defineCursor<EventCursor>({
+  pattern: /^(?:0|[1-9][0-9]{0,15})\.[\x21-\x7e]{1,255}$/,
+  example: '1735689600000000.msg_2mFbq1xKq6S0',
+  encode: (p) => `${p.micros}.${p.id}`,
+  decode: (text) => {
+    const dot = text.indexOf('.');
+    return { micros: text.slice(0, dot), id: text.slice(dot + 1) };
+  },
+});
 
-/** The event position in a decoded cursor. */
-export function readEventCursor(v: Record<string, unknown>): EventCursor | null {
-  if (typeof v.t !== 'string' || typeof v.id !== 'string') return null;
-  if (!TIMESTAMP_RE.test(v.t) || Number.isNaN(Date.parse(v.t)) || v.id.length === 0 || v.id.length > 255)
-    return null;
-  return { t: v.t, id: v.id };
-}
-
-/** The dead-letter position in a decoded cursor. */
-export function readDeadLetterCursor(v: Record<string, unknown>): DeadLetterCursor | null {
-  if (typeof v.id !== 'number' || !Number.isSafeInteger(v.id) || v.id < 1) return null;
-  return { id: v.id };
-}
+/** The last dead letter's id. */
+export const deadLetterCursor = defineCursor<DeadLetterCursor>({
+  pattern: /^[1-9][0-9]{0,15}$/,
+  example: '42',
+  encode: (p) => String(p.id),
+  decode: (text) => ({ id: Number(text) }),
+});

@@ -1,6 +1,5 @@
 import { type Pool, withTransaction } from '@hookpipe/lib';
-import { encodeCursor } from '@hookpipe/lib/api';
-import type { DeadLetterCursor } from './cursors.js';
+import { deadLetterCursor, type DeadLetterCursor } from './cursors.js';
 import type { StringHeaders } from '../pipeline/headers.js';
 
 export interface DeadLetterFilter {
@@ -123,7 +122,7 @@ export function makeDeadLettersStore(pool: Pool) {
       const last = page[page.length - 1];
       return {
         data: page,
-        next_cursor: rows.length > filter.limit && last ? encodeCursor({ id: last.id }) : null,
+        next_cursor: rows.length > filter.limit && last ? deadLetterCursor.encode({ id: last.id }) : null,
       };
     },
 

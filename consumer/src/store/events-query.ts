@@ -1,6 +1,5 @@
 import type { Pool } from '@hookpipe/lib';
-import { encodeCursor } from '@hookpipe/lib/api';
-import type { EventCursor } from './cursors.js';
+import { eventCursor, type EventCursor } from './cursors.js';
 
 export interface EventFilter {
   customerId?: string | undefined;
@@ -47,6 +46,7 @@ interface EventDbRow {
   received_at: Date;
   persisted_at: Date;
   persisted_key: string;
+  persisted_micros: string;
   request_id: string | null;
   kafka_topic: string;
   kafka_partition: number;
@@ -55,6 +55,7 @@ interface EventDbRow {
 
 const EVENT_COLUMNS = `webhook_id, customer_id, event_type, payload, retry_count, signed_at, received_at, persisted_at,
   to_char(persisted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS persisted_key,
+  (extract(epoch FROM persisted_at) * 1000000)::bigint::text AS persisted_micros,
   request_id, kafka_topic, kafka_partition, kafka_offset`;
 
 const toView = (r: EventDbRow): EventView => ({
@@ -117,9 +118,9 @@ export function makeEventsQuery(pool: Pool) {
       if (filter.until) add((p) => `persisted_at < ${p}`, filter.until);
       const cmp = filter.order === 'asc' ? '>' : '<';
       if (filter.cursor) {
-        params.push(filter.cursor.t, filter.cursor.id);
+        params.push(filter.cursor.micros, filter.cursor.id);
         where.push(
-          `(persisted_at, webhook_id) ${cmp} ($${params.length - 1}::timestamptz, $${params.length})`,
+          `(persisted_at, webhook_id) ${cmp} ('epoch'::timestamptz + $${params.length - 1}::bigint * interval '1 microsecond', $${params.length})`,
         );
       }
       const dir = filter.order === 'asc' ? 'ASC' : 'DESC';
@@ -134,7 +135,7 @@ export function makeEventsQuery(pool: Pool) {
         data: page.map(toView),
         next_cursor:
           rows.length > filter.limit && last
-            ? encodeCursor({ t: last.persisted_key, id: last.webhook_id })
+            ? eventCursor.encode({ micros: last.persisted_micros, id: last.webhook_id })
             : null,
       };
     },

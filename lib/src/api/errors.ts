@@ -20,6 +20,22 @@ export interface InputIssue {
   message: string;
   code?: string;
   keys?: readonly string[];
+  /** For a union none of whose branches matched: each branch's own issues. */
+  errors?: readonly (readonly InputIssue[])[];
+}
+
+/**
+ * A union none of whose branches matched says only "Invalid input". When one branch came closest
+ * (fewest issues), its issues are what is wrong; on a tie the union's own message stands (give it
+ * one, e.g. "give exactly one of ids or filter").
+ */
+function explainUnion(issue: InputIssue): readonly InputIssue[] {
+  if (issue.code !== 'invalid_union' || !issue.errors?.length) return [issue];
+  const sizes = issue.errors.map((branch) => branch.length);
+  const fewest = Math.min(...sizes);
+  if (sizes.filter((n) => n === fewest).length > 1) return [issue];
+  const branch = issue.errors[sizes.indexOf(fewest)]!;
+  return branch.flatMap((inner) => explainUnion({ ...inner, path: [...issue.path, ...inner.path] }));
 }
 
 /** One entry of a `validation_failed` answer's `details`. */
@@ -35,7 +51,7 @@ export interface FieldProblem {
  * entry per key ("unknown field").
  */
 export function validationError(location: InputLocation, issues: readonly InputIssue[]): ApiError {
-  const details: FieldProblem[] = issues.flatMap((issue) => {
+  const details: FieldProblem[] = issues.flatMap(explainUnion).flatMap((issue) => {
     const at = issue.path.map(String).join('.');
     if (issue.code === 'unrecognized_keys' && issue.keys) {
       return issue.keys.map((key) => ({

@@ -4,5 +4,6 @@ export * from './body.js';
 export * from './cursor.js';
 export * from './docs.js';
 export * from './errors.js';
+export * from './fields.js';
 export * from './on-error.js';
 export * from './route.js';

@@ -12,7 +12,7 @@ export const isSignatureScheme = (value: unknown): value is SignatureScheme =>
   typeof value === 'string' && (SIGNATURE_SCHEMES as readonly string[]).includes(value);
 
 /** GitHub and Stripe key their HMAC with the secret's own bytes: any printable string will do. */
-const PRINTABLE_SECRET = /^[\x20-\x7e]{16,256}$/;
+export const PRINTABLE_SECRET_PATTERN = /^[\x20-\x7e]{16,256}$/;
 
 /**
  * Why `secret` cannot be used with `scheme`, or null when it can. Standard Webhooks wants
@@ -25,13 +25,15 @@ export function secretProblem(scheme: SignatureScheme, secret: string): string |
       ? null
       : 'a standard-webhooks secret is whsec_ followed by base64 of 16-128 bytes';
   }
-  return PRINTABLE_SECRET.test(secret) ? null : `a ${scheme} secret is 16-256 printable ASCII characters`;
+  return PRINTABLE_SECRET_PATTERN.test(secret)
+    ? null
+    : `a ${scheme} secret is 16-256 printable ASCII characters`;
 }
 
 /** The HMAC key of a secret under a scheme; null when the secret does not fit the scheme. */
 export function schemeKey(scheme: SignatureScheme, secret: string): Buffer | null {
   if (scheme === 'standard-webhooks') return decodeSecret(secret);
-  return PRINTABLE_SECRET.test(secret) ? Buffer.from(secret, 'utf8') : null;
+  return PRINTABLE_SECRET_PATTERN.test(secret) ? Buffer.from(secret, 'utf8') : null;
 }
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';

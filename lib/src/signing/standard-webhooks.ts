@@ -23,12 +23,14 @@ export function generateSecret(bytes = 32): string {
 
 /** Decodes a `whsec_` secret to its key bytes; `null` when it is not one. */
 export function decodeSecret(secret: string): Buffer | null {
-  if (!secret.startsWith(SECRET_PREFIX)) return null;
-  const b64 = secret.slice(SECRET_PREFIX.length);
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64)) return null;
-  const key = Buffer.from(b64, 'base64');
-  return key.length >= 16 && key.length <= 128 ? key : null;
+  return SECRET_PATTERN.test(secret) ? Buffer.from(secret.slice(SECRET_PREFIX.length), 'base64') : null;
 }
+
+/**
+ * Exactly the secrets {@link decodeSecret} takes: `whsec_` + 22–171 base64 characters (16–128
+ * key bytes), padded or not. Published as is in the OpenAPI documents.
+ */
+export const SECRET_PATTERN = /^whsec_[A-Za-z0-9+/]{22,171}={0,2}$/;
 
 /** Whether `secret` is a well-formed `whsec_` secret. */
 export function isValidSecret(secret: string): boolean {
