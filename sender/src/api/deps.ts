@@ -3,7 +3,8 @@ import type { EmitterManager } from '../emitters/manager.js';
 import type { SenderMetrics } from '../metrics.js';
 import type { SecretBox } from '../secrets.js';
 import type { TargetPolicy } from '../targets.js';
-import { getWebhook, type WebhookRow } from '../store/webhooks.js';
+import type { WebhookRow } from '../model/webhook.js';
+import { getWebhook } from '../store/webhooks.js';
 
 /** What the routes need; index.ts wires the real ones, tests their own. */
 export interface ApiDeps {

@@ -1,9 +1,10 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { ApiError } from '@hookpipe/lib';
-import { FAULT_KINDS } from '../delivery/attempt.js';
 import { EVENT_TYPES } from '../emitters/catalog.js';
 import type { StartOptions } from '../emitters/manager.js';
-import { emitterCounts, listEmitters, type EmitterRow, type FaultShares } from '../store/emitters.js';
+import type { EmitterRow } from '../model/emitter.js';
+import { FAULT_KINDS, type FaultShares } from '../model/fault-kinds.js';
+import { emitterCounts, listEmitters } from '../store/emitters.js';
 import { requireWebhook, type ApiDeps } from './deps.js';
 import { defineRoute, validationError, type AppEnv } from './route.js';
 import { EmitterBody, EmitterQuery, EmitterSchema, ListEmittersQuery, StopQuery } from './schemas.js';

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { FAULT_KINDS } from '../delivery/attempt.js';
+import { FAULT_KINDS } from '../model/fault-kinds.js';
 
 /** Printable text without control characters (no CR/LF smuggling into headers or logs). */
 const text = (max: number) =>

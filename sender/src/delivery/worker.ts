@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { delay, isTransientDbError, type Logger, type Pool } from '@hookpipe/lib';
 import type { SenderMetrics } from '../metrics.js';
 import { recordCompletions } from '../store/completions.js';
-import { claimDue, slotKeys, tidyOutbox, type ClaimedDelivery, type Completion } from '../store/outbox.js';
+import type { ClaimedDelivery, Completion } from '../model/delivery.js';
+import { claimDue, slotKeys, tidyOutbox } from '../store/outbox.js';
 import { processDelivery, type ProcessDeps } from './process.js';
 
 const CLAIM_GAP_MS = 5;

@@ -1,5 +1,6 @@
 import { delay, errorMessage, newId, type Clock, type Logger, type Pool } from '@hookpipe/lib';
 import type { SenderMetrics } from '../metrics.js';
+import type { EmitterRow } from '../model/emitter.js';
 import {
   countRunning,
   currentEmitter,
@@ -9,22 +10,15 @@ import {
   insertEmitter,
   lastDelivered,
   listEmitters,
-  type EmitterRow,
-  type FaultShares,
-  type SimulateShares,
 } from '../store/emitters.js';
 import { makePayloadSource, hashKey } from './catalog.js';
 import { dueCount, emitterEvent, tickMs } from './events.js';
 
-export interface StartOptions {
-  rate: number;
-  maxCount: number | null;
-  durationMs: number | null;
-  eventTypes: string[];
-  faults: FaultShares;
-  simulate: SimulateShares;
-  concurrency: number;
-}
+/** What a start asks for: the run's settings as its emitter row keeps them. */
+export type StartOptions = Pick<
+  EmitterRow,
+  'rate' | 'maxCount' | 'durationMs' | 'eventTypes' | 'faults' | 'simulate' | 'concurrency'
+>;
 
 export type StartResult =
   { ok: true; emitter: EmitterRow; created: boolean } | { ok: false; reason: 'limit'; message: string };

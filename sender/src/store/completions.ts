@@ -1,5 +1,5 @@
 import { type Pool, withTransaction } from '@hookpipe/lib';
-import type { Completion } from './outbox.js';
+import type { Completion } from '../model/delivery.js';
 
 const RECORD_SQL = `
 WITH r AS (

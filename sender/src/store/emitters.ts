@@ -1,37 +1,8 @@
 import { type Pool, withTransaction } from '@hookpipe/lib';
-import type { FaultKind } from '../delivery/attempt.js';
-import { insertDeliveries, type NewDelivery } from './enqueue.js';
-
-export type EmitterStatus = 'running' | 'stopped' | 'completed';
-export type FaultShares = Partial<Record<FaultKind, number>>;
-
-/**
- * Shares of normal events that ask the receiver's consumer to fail them (`data.simulate`):
- * `retry` fail once or twice then succeed, `dead` fail always (and end in its dead-letter queue).
- */
-export interface SimulateShares {
-  retry?: number;
-  dead?: number;
-}
-
-export interface EmitterRow {
-  id: string;
-  webhookId: string;
-  customerId: string;
-  status: EmitterStatus;
-  rate: number;
-  maxCount: number | null;
-  durationMs: number | null;
-  eventTypes: string[];
-  faults: FaultShares;
-  simulate: SimulateShares;
-  concurrency: number;
-  emitted: number;
-  startedAt: Date;
-  endsAt: Date | null;
-  stoppedAt: Date | null;
-  stopReason: string | null;
-}
+import type { NewDelivery } from '../model/delivery.js';
+import type { EmitterRow, EmitterStatus, SimulateShares } from '../model/emitter.js';
+import type { FaultShares } from '../model/fault-kinds.js';
+import { insertDeliveries } from './enqueue.js';
 
 interface Row {
   id: string;

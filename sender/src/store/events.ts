@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { newId, type Pool, withTransaction } from '@hookpipe/lib';
-import { eventBody } from '../emitters/events.js';
-import { insertDeliveries, type NewDelivery } from './enqueue.js';
+import type { NewDelivery } from '../model/delivery.js';
+import { eventBody } from '../model/event-body.js';
+import { insertDeliveries } from './enqueue.js';
 
 export interface EventAnswer {
   id: string;

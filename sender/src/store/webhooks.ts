@@ -1,21 +1,6 @@
 import { generateSecret, newId, type Pool, withTransaction } from '@hookpipe/lib';
+import type { WebhookRow } from '../model/webhook.js';
 import type { SecretBox } from '../secrets.js';
-
-export interface WebhookRow {
-  id: string;
-  customerId: string;
-  url: string;
-  description: string | null;
-  eventTypes: string[];
-  headers: Record<string, string>;
-  maxInFlight: number;
-  status: 'ACTIVE' | 'DISABLED';
-  failingSince: Date | null;
-  disabledAt: Date | null;
-  disabledReason: string | null;
-  createdAt: Date;
-  updatedAt: Date;
-}
 
 interface Row {
   id: string;
@@ -54,14 +39,10 @@ const toWebhook = (r: Row): WebhookRow => ({
 
 const isUniqueViolation = (err: unknown) => (err as { code?: unknown }).code === '23505';
 
-export interface NewWebhook {
-  customerId: string;
-  url: string;
-  description: string | null;
-  eventTypes: string[];
-  headers: Record<string, string>;
-  maxInFlight: number;
-}
+export type NewWebhook = Pick<
+  WebhookRow,
+  'customerId' | 'url' | 'description' | 'eventTypes' | 'headers' | 'maxInFlight'
+>;
 
 /** Registers a webhook with a fresh secret; `conflict` when the customer has that URL already. */
 export async function insertWebhook(
