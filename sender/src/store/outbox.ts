@@ -62,6 +62,16 @@ interface ClaimRow {
   secrets: string[];
 }
 
+export interface ClaimOptions {
+  now: number;
+  limit: number;
+  leaseMs: number;
+  token: string;
+  busy: ReadonlyMap<string, number>;
+  /** Keys at their cap: their rows are not even looked at. */
+  saturated: readonly string[];
+}
+
 /** The keys in-flight attempts are counted under: one per webhook, one per emitter. */
 export const slotKeys = (d: { webhookId: string; emitterId: string | null }): string[] =>
   d.emitterId === null ? [`w:${d.webhookId}`] : [`w:${d.webhookId}`, `e:${d.emitterId}`];
@@ -73,18 +83,7 @@ export const slotKeys = (d: { webhookId: string; emitterId: string | null }): st
  * next_attempt_at out by the lease and counts the attempt: if this process dies, the row is due
  * again once the lease runs out.
  */
-export async function claimDue(
-  pool: Pool,
-  opts: {
-    now: number;
-    limit: number;
-    leaseMs: number;
-    token: string;
-    busy: ReadonlyMap<string, number>;
-    /** Keys at their cap: their rows are not even looked at. */
-    saturated: readonly string[];
-  },
-): Promise<ClaimedDelivery[]> {
+export async function claimDue(pool: Pool, opts: ClaimOptions): Promise<ClaimedDelivery[]> {
   const keys = [...opts.busy.keys()];
   const ids = (prefix: string) => opts.saturated.filter((k) => k.startsWith(prefix)).map((k) => k.slice(2));
   const { rows } = await pool.query<ClaimRow>(CLAIM_SQL, [
