@@ -13,6 +13,7 @@ COPY package.json package-lock.json ./
 COPY lib/package.json lib/
 COPY sender/package.json sender/
 COPY handler/package.json handler/
+COPY dashboard/package.json dashboard/
 COPY consumer/package.json consumer/
 COPY stack/package.json stack/
 # No install scripts: compiling needs only TypeScript, and the scripts in the tree (embedded-postgres,
@@ -22,8 +23,9 @@ COPY tsconfig.base.json ./
 COPY lib/ lib/
 COPY sender/ sender/
 COPY handler/ handler/
+COPY dashboard/ dashboard/
 COPY consumer/ consumer/
-RUN npx tsc -b lib sender handler consumer
+RUN npx tsc -b lib sender handler dashboard consumer
 
 # --- runtime: production dependencies of the services only ----------------------------------------
 FROM ${NODE_IMAGE} AS runtime
@@ -34,21 +36,24 @@ COPY package.json package-lock.json ./
 COPY lib/package.json lib/
 COPY sender/package.json sender/
 COPY handler/package.json handler/
+COPY dashboard/package.json dashboard/
 COPY consumer/package.json consumer/
 COPY stack/package.json stack/
-# Only the services' workspaces: the `stack` workspace (the local launcher, with embedded-postgres'
-# PostgreSQL binaries) has no business in a service image. No install scripts are needed by them.
+# Only the services' workspaces and the dashboard (the consumer mounts it): the `stack` workspace (the
+# local launcher, with embedded-postgres' PostgreSQL binaries) has no business in a service image. No
+# install scripts are needed by them.
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
-      --workspace lib --workspace sender --workspace handler --workspace consumer \
+      --workspace lib --workspace sender --workspace handler --workspace dashboard --workspace consumer \
     && npm cache clean --force \
     && rm -rf stack
 COPY --from=build /app/lib/dist lib/dist
 COPY --from=build /app/sender/dist sender/dist
 COPY --from=build /app/handler/dist handler/dist
+COPY --from=build /app/dashboard/dist dashboard/dist
 COPY --from=build /app/consumer/dist consumer/dist
 COPY consumer/migrations consumer/migrations
 # The dashboard's static page, served by the consumer at /dashboard.
-COPY dashboard dashboard
+COPY dashboard/public dashboard/public
 COPY sender/migrations sender/migrations
 COPY compose/image/hookpipe-entrypoint.sh /usr/local/bin/hookpipe-entrypoint
 COPY compose/image/healthcheck /usr/local/lib/hookpipe/healthcheck

@@ -34,7 +34,7 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        // dashboard/*.js are type-checked through dashboard/tsconfig.json (DOM types, JSDoc).
+        // dashboard/public/*.js are type-checked through its tsconfig.json (DOM types, JSDoc).
         projectService: { allowDefaultProject: ['*.js'] },
         tsconfigRootDir: import.meta.dirname,
       },
@@ -58,9 +58,9 @@ export default tseslint.config(
     rules: { 'no-console': 'off' },
   },
   {
-    // The dashboard's browser modules: TypeScript (dashboard/tsconfig.json) knows the DOM's names,
+    // The dashboard's browser modules: TypeScript (dashboard/public/tsconfig.json) knows the DOM's names,
     // and the JSON the page reads from the APIs is untyped without a build step.
-    files: ['dashboard/**/*.js'],
+    files: ['dashboard/public/**/*.js'],
     rules: {
       'no-undef': 'off',
       '@typescript-eslint/no-unsafe-assignment': 'off',

@@ -1,10 +1,14 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-const alias = {
-  '@hookpipe/lib': fileURLToPath(new URL('./lib/src/index.ts', import.meta.url)),
-  '@hookpipe/stack': fileURLToPath(new URL('./stack/src/index.ts', import.meta.url)),
-};
+const source = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+// Exact names: a plain '@hookpipe/lib' key would also rewrite '@hookpipe/lib/api' as a prefix.
+const alias = [
+  { find: /^@hookpipe\/lib$/, replacement: source('./lib/src/index.ts') },
+  { find: /^@hookpipe\/lib\/api$/, replacement: source('./lib/src/api/index.ts') },
+  { find: /^@hookpipe\/dashboard$/, replacement: source('./dashboard/src/index.ts') },
+  { find: /^@hookpipe\/stack$/, replacement: source('./stack/src/index.ts') },
+];
 
 export default defineConfig({
   resolve: { alias },
@@ -14,7 +18,7 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: 'unit',
-          include: ['{lib,sender,handler,consumer,stack}/src/**/*.test.ts'],
+          include: ['{lib,sender,handler,dashboard,consumer,stack}/src/**/*.test.ts'],
           environment: 'node',
         },
       },

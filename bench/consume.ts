@@ -17,13 +17,9 @@ import pg from 'pg';
 import { HEADERS, makeLogger, systemClock, type Logger } from '@hookpipe/lib';
 import { REPO_ROOT, readEnvFile } from '@hookpipe/stack';
 import { parseConfig } from '../consumer/src/config.js';
-import { decodeRecord } from '../consumer/src/pipeline/decode.js';
-import { makeEventConsumer } from '../consumer/src/pipeline/event-consumer.js';
-import { makeFailureInjector } from '../consumer/src/pipeline/failure-injection.js';
-import { processBatch } from '../consumer/src/pipeline/process-batch.js';
-import { makePublisher, makeRetryProducer } from '../consumer/src/pipeline/publisher.js';
+import { makeConsumerPipeline, type ConsumerPipeline } from '../consumer/src/pipeline/assemble.js';
 import type { SourceRecord } from '../consumer/src/pipeline/types.js';
-import { makePipelineStore, type EventRow } from '../consumer/src/store/pipeline-store.js';
+import type { EventRow } from '../consumer/src/store/pipeline-store.js';
 import { writeResult } from './lib/results.js';
 
 function settings() {
@@ -78,7 +74,7 @@ function makeRecords(runId: string, n: number) {
 
 /** The raw rate: the same rows through the same multi-row INSERT, one chunk after another. */
 async function rawInsertRate(
-  pool: pg.Pool,
+  pipeline: ConsumerPipeline,
   records: ReturnType<typeof makeRecords>['records'],
   chunk: number,
 ) {
@@ -92,17 +88,17 @@ async function rawInsertRate(
       headers: { ...r.headers, [HEADERS.webhookId]: `${r.headers[HEADERS.webhookId]}_raw` },
       timestamp: String(Date.now()),
     };
-    const decoded = decodeRecord(source);
+    const decoded = pipeline.decode(source);
     if (!decoded.ok) throw new Error(decoded.failure.message);
     return { topic: 'bench', partition: 0, offset: String(i), event: decoded.event };
   });
-  const store = makePipelineStore(pool);
   const started = performance.now();
-  for (let i = 0; i < rows.length; i += chunk) await store.insertEvents(rows.slice(i, i + chunk));
+  for (let i = 0; i < rows.length; i += chunk) await pipeline.store.insertEvents(rows.slice(i, i + chunk));
   return performance.now() - started;
 }
 
-async function drain(options: {
+/** The consumer's own pipeline over the bench topic; `finished` resolves once `expected` events are persisted. */
+function makeDrainer(options: {
   kafka: Kafka;
   pool: pg.Pool;
   topic: string;
@@ -111,49 +107,27 @@ async function drain(options: {
   config: ReturnType<typeof settings>['config'];
   logger: Logger;
 }) {
-  const { config } = options;
-  const publisher = makePublisher({
-    makeProducer: () => makeRetryProducer(options.kafka),
-    logger: options.logger,
-  });
-  const store = makePipelineStore(options.pool);
   let persisted = 0;
-  let joinedAt = 0;
   let done!: () => void;
   const finished = new Promise<void>((r) => (done = r));
-  const consumer = makeEventConsumer({
+  const pipeline = makeConsumerPipeline({
     kafka: options.kafka,
-    groupId: options.groupId,
+    pool: options.pool,
+    config: { ...options.config, CONSUMER_GROUP: options.groupId },
     topics: [options.topic],
-    partitionsConcurrently: config.CONSUMER_PARTITIONS_CONCURRENTLY,
-    fetchMaxWaitMs: config.CONSUMER_FETCH_MAX_WAIT_MS,
-    maxBytesPerPartition: config.CONSUMER_MAX_BYTES_PER_PARTITION,
-    sessionTimeoutMs: config.CONSUMER_SESSION_TIMEOUT_MS,
-    heartbeatIntervalMs: config.CONSUMER_HEARTBEAT_INTERVAL_MS,
-    infraRetry: { baseMs: config.CONSUMER_DB_RETRY_BASE_MS, capMs: config.CONSUMER_DB_RETRY_CAP_MS },
     clock: systemClock,
     logger: options.logger,
     onOutcome: (_t, _p, outcome) => {
       persisted += outcome.counts.persisted;
       if (persisted >= options.expected) done();
     },
-    process: (records, heartbeat) =>
-      processBatch(records, {
-        store,
-        publish: (r) => publisher.publish(r),
-        injectFailure: makeFailureInjector({ enabled: false, failRate: 0 }),
-        policy: {
-          maxRetries: config.CONSUMER_MAX_RETRIES,
-          baseMs: config.CONSUMER_RETRY_BASE_MS,
-          capMs: config.CONSUMER_RETRY_CAP_MS,
-        },
-        consumerGroup: options.groupId,
-        insertBatchSize: config.CONSUMER_INSERT_BATCH_SIZE,
-        clock: systemClock,
-        logger: options.logger,
-        heartbeat,
-      }),
   });
+  return { pipeline, finished };
+}
+
+async function drain({ pipeline, finished }: ReturnType<typeof makeDrainer>) {
+  let joinedAt = 0;
+  const { consumer, publisher } = pipeline;
   consumer.consumer.on(consumer.consumer.events.GROUP_JOIN, () => (joinedAt = performance.now()));
   const started = performance.now();
   await consumer.start();
@@ -175,13 +149,14 @@ async function main(): Promise<void> {
   const admin = kafka.admin();
   const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: config.CONSUMER_DB_POOL_SIZE });
   const { customers, records } = makeRecords(runId, events);
+  const drainer = makeDrainer({ kafka, pool, topic, groupId, expected: events, config, logger });
   console.log(
     `consume bench: ${events} events, ${PARTITIONS} partitions, insert batch ${config.CONSUMER_INSERT_BATCH_SIZE}, ${config.CONSUMER_PARTITIONS_CONCURRENTLY} partitions at once`,
   );
 
   await admin.connect();
   try {
-    const rawMs = await rawInsertRate(pool, records, config.CONSUMER_INSERT_BATCH_SIZE);
+    const rawMs = await rawInsertRate(drainer.pipeline, records, config.CONSUMER_INSERT_BATCH_SIZE);
     await pool.query(`DELETE FROM events WHERE customer_id = ANY($1)`, [customers]);
     console.log(`  raw multi-row insert: ${events} rows in ${rawMs.toFixed(0)} ms`);
 
@@ -202,15 +177,7 @@ async function main(): Promise<void> {
     await producer.disconnect();
     console.log(`  pre-filled the topic in ${fillMs.toFixed(0)} ms`);
 
-    const { drainMs, totalMs } = await drain({
-      kafka,
-      pool,
-      topic,
-      groupId,
-      expected: events,
-      config,
-      logger,
-    });
+    const { drainMs, totalMs } = await drain(drainer);
     const stored = Number(
       (
         await pool.query<{ n: string }>('SELECT count(*) AS n FROM events WHERE customer_id = ANY($1)', [

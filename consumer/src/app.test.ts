@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { makeRegistry, generateSecret, silentLogger } from '@hookpipe/lib';
 import { makeApp, type AppDeps } from './app.js';
-import { encodeCursor } from './api/cursor.js';
+import { encodeCursor } from '@hookpipe/lib/api';
 import type { EventFilter } from './store/events-query.js';
 
 const KEY = 'test-key';

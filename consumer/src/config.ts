@@ -1,15 +1,10 @@
 import { z } from 'zod';
 import { env, loadConfig } from '@hookpipe/lib';
 
-function isHttpUrl(value: string): boolean {
-  try {
-    return ['http:', 'https:'].includes(new URL(value).protocol);
-  } catch {
-    return false;
-  }
-}
-
-/** Every variable is documented in docs/consumer.md; keep the two in step. */
+/**
+ * Every variable is documented in docs/consumer.md; keep the two in step. The dashboard's
+ * (CONSUMER_HANDLER_URLS, CONSUMER_DASHBOARD_*, …) are read by its own schema (dashboard/src/config.ts).
+ */
 const schema = z
   .object({
     HOST: z.string().default('127.0.0.1'),
@@ -54,15 +49,6 @@ const schema = z
     // API.
     CONSUMER_REPLAY_MAX: env.int(500, 1, 10_000),
     CONSUMER_SHUTDOWN_GRACE_MS: env.int(10_000, 0, 120_000),
-
-    // Live dashboard (docs/dashboard.md).
-    CONSUMER_HANDLER_URLS: env.list().refine((l) => l.every(isHttpUrl), 'each entry must be an http(s) URL'),
-    CONSUMER_NGINX_ACCESS_LOG: z.string().optional(),
-    CONSUMER_DASHBOARD_SENDER_URL: z
-      .string()
-      .refine(isHttpUrl, 'must be an http(s) URL')
-      .default('http://127.0.0.1:8080'),
-    CONSUMER_DASHBOARD_POLL_MS: env.int(1500, 250, 2000),
   })
   .refine((c) => c.CONSUMER_RETRY_CAP_MS >= c.CONSUMER_RETRY_BASE_MS, {
     path: ['CONSUMER_RETRY_CAP_MS'],

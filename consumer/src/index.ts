@@ -1,11 +1,9 @@
 import { fileURLToPath } from 'node:url';
-import type { LogEntry, logCreator } from 'kafkajs';
 import {
-  kafkaLogCreator,
-  type Logger,
   ConfigError,
   TOPICS,
   makeKafka,
+  makeLagReader,
   makeLogger,
   makePool,
   makeShutdown,
@@ -14,46 +12,29 @@ import {
   exponentialBackoff,
   listen,
   migrate,
+  quietKafkaLogCreator,
   systemClock,
   waitForDatabase,
 } from '@hookpipe/lib';
+import { makeDashboard, parseDashboardConfig } from '@hookpipe/dashboard';
 import { makeApp } from './app.js';
 import { parseConfig } from './config.js';
-import { makeDashboard } from './dashboard/wire.js';
-import { makeLagReader } from './lag.js';
 import { makeConsumerMetrics } from './metrics.js';
-import { makeEventConsumer } from './pipeline/event-consumer.js';
-import { makeFailureInjector } from './pipeline/failure-injection.js';
-import { processBatch } from './pipeline/process-batch.js';
+import { makeConsumerPipeline } from './pipeline/assemble.js';
 import type { OutgoingRecord } from './pipeline/failures.js';
-import { makePublisher, makeRetryProducer } from './pipeline/publisher.js';
 import { makeReplayer } from './replay.js';
 import { makeConsumerRetention } from './retention.js';
 import { makeDeadLettersStore } from './store/dead-letters-store.js';
 import { makeEventsQuery } from './store/events-query.js';
-import { makePipelineStore } from './store/pipeline-store.js';
 import { makeRetentionStore } from './store/retention-store.js';
 import { makeSecretsStore } from './store/secrets-store.js';
 import { makeStatsStore } from './store/stats-store.js';
-
-/**
- * kafkajs' logs through ours, minus its warning that bounded retries may break idempotence: the
- * publisher bounds them on purpose and replaces the producer after a failure (see publisher.ts).
- */
-function quietKafkaLogCreator(logger: Logger): logCreator {
-  const base = kafkaLogCreator(logger);
-  return () => {
-    const write = base();
-    return (entry: LogEntry) => {
-      if (!entry.log.message.startsWith('Limiting retries for the idempotent producer')) write(entry);
-    };
-  };
-}
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations', import.meta.url));
 
 async function main(): Promise<void> {
   const config = parseConfig(process.env);
+  const dashboardConfig = parseDashboardConfig(process.env);
   const logger = makeLogger('consumer', { level: config.LOG_LEVEL });
   const shutdown = makeShutdown(logger);
   const clock = systemClock;
@@ -76,64 +57,32 @@ async function main(): Promise<void> {
     logger,
     config: { logCreator: quietKafkaLogCreator(logger) },
   });
-  const publisher = makePublisher({ makeProducer: () => makeRetryProducer(kafka), logger });
-  shutdown.add('kafka producer', () => publisher.stop());
-  const publish = (records: readonly OutgoingRecord[]) => publisher.publish(records);
   const metrics = makeConsumerMetrics();
   const topics = [TOPICS.events, TOPICS.retry];
-  const lag = makeLagReader({ kafka, groupId: config.CONSUMER_GROUP, topics });
-  shutdown.add('kafka admin', () => lag.close());
-
-  const pipelineStore = makePipelineStore(pool);
-  const injectFailure = makeFailureInjector({
-    enabled: config.CONSUMER_FAILURE_INJECTION,
-    failRate: config.CONSUMER_FAIL_RATE,
-  });
-  const eventConsumer = makeEventConsumer({
+  const { consumer: eventConsumer, publisher } = makeConsumerPipeline({
     kafka,
-    groupId: config.CONSUMER_GROUP,
+    pool,
+    config,
     topics,
-    partitionsConcurrently: config.CONSUMER_PARTITIONS_CONCURRENTLY,
-    fetchMaxWaitMs: config.CONSUMER_FETCH_MAX_WAIT_MS,
-    maxBytesPerPartition: config.CONSUMER_MAX_BYTES_PER_PARTITION,
-    sessionTimeoutMs: config.CONSUMER_SESSION_TIMEOUT_MS,
-    heartbeatIntervalMs: config.CONSUMER_HEARTBEAT_INTERVAL_MS,
-    infraRetry: { baseMs: config.CONSUMER_DB_RETRY_BASE_MS, capMs: config.CONSUMER_DB_RETRY_CAP_MS },
     clock,
     logger,
     onOutcome: (_topic, _partition, outcome) => metrics.onOutcome(outcome),
-    process: (records, heartbeat) =>
-      processBatch(records, {
-        store: pipelineStore,
-        publish,
-        injectFailure,
-        policy: {
-          maxRetries: config.CONSUMER_MAX_RETRIES,
-          baseMs: config.CONSUMER_RETRY_BASE_MS,
-          capMs: config.CONSUMER_RETRY_CAP_MS,
-        },
-        consumerGroup: config.CONSUMER_GROUP,
-        insertBatchSize: config.CONSUMER_INSERT_BATCH_SIZE,
-        clock,
-        logger,
-        logEvents: config.LOG_EVENTS,
-        heartbeat,
-      }),
   });
+  shutdown.add('kafka producer', () => publisher.stop());
+  const publish = (records: readonly OutgoingRecord[]) => publisher.publish(records);
+  const lag = makeLagReader({ kafka, groupId: config.CONSUMER_GROUP, topics });
+  shutdown.add('kafka admin', () => lag.close());
 
   const stats = makeStatsStore(pool);
   const dashboard = makeDashboard({
+    config: dashboardConfig,
     kafka,
     groupId: config.CONSUMER_GROUP,
     pool,
     clock,
-    lag,
+    lag: () => lag.read(),
     counters: () => metrics.snapshot(),
     dbTotals: () => stats.totals(),
-    handlerUrls: config.CONSUMER_HANDLER_URLS,
-    accessLog: config.CONSUMER_NGINX_ACCESS_LOG,
-    senderUrl: config.CONSUMER_DASHBOARD_SENDER_URL,
-    pollMs: config.CONSUMER_DASHBOARD_POLL_MS,
   });
   shutdown.add('dashboard kafka admin', () => dashboard.close());
   const replayer = makeReplayer({ deadLetters: makeDeadLettersStore(pool), publish, clock });

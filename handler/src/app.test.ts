@@ -37,6 +37,7 @@ describe('POST /webhook accepts', () => {
       [HEADERS.receivedAt]: new Date(T0).toISOString(),
       [HEADERS.requestId]: 'req-from-nginx',
       [HEADERS.signedAt]: String(T0 / 1000),
+      [HEADERS.signatureScheme]: 'standard-webhooks',
       [HEADERS.retryCount]: '0',
     });
   });

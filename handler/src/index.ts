@@ -1,23 +1,27 @@
-import { Partitioners } from 'kafkajs';
 import {
   ConfigError,
   TOPICS,
+  makeIdempotentProducer,
   makeKafka,
+  makeKafkaSink,
   makeLogger,
   makePool,
   makeRegistry,
   makeShutdown,
   listen,
+  quietKafkaLogCreator,
+  recordSize,
   systemClock,
 } from '@hookpipe/lib';
 import { makeApp } from './app.js';
 import { makeBatcher } from './batcher.js';
 import { parseConfig } from './config.js';
 import { makeKeyring } from './keyring.js';
-import { SECRETS_CHANNEL, makeSecretLoader, startKeyringSync, startNotifyListener } from './keyring-pg.js';
+import { FAULTS_CHANNEL, makeAttemptRecorder, makeFaultProfiles } from './faults.js';
+import { SECRETS_CHANNEL, makeSecretLoader, startNotifyListener, startTableSync } from './keyring-pg.js';
 import { makeHandlerMetrics } from './metrics.js';
-import { makeKafkaSink, handlerKafkaLogCreator, sizeOfRecord, type OutRecord } from './producer.js';
 import { makeRateLimiter } from './rate-limit.js';
+import type { OutRecord } from './webhook.js';
 
 async function main(): Promise<void> {
   const config = parseConfig(process.env);
@@ -30,7 +34,7 @@ async function main(): Promise<void> {
   // Keyring: the receiver's secrets, in memory, kept fresh by LISTEN/NOTIFY plus polling.
   const pool = makePool({
     connectionString: config.DATABASE_URL,
-    max: 2,
+    max: 4,
     logger,
     applicationName: `hookpipe-${config.HANDLER_ID}`,
     statementTimeoutMs: 5000,
@@ -42,18 +46,20 @@ async function main(): Promise<void> {
     clock,
     onChange: (entries) => metrics.keyringSecrets.set(entries.length),
   });
-  const sync = startKeyringSync({
-    keyring,
+  // Receiver-side fault profiles (docs/receiver-faults.md), kept fresh the same way.
+  const faultProfiles = makeFaultProfiles({ pool, logger });
+  const sync = startTableSync({
+    reloads: { [SECRETS_CHANNEL]: () => keyring.reload(), [FAULTS_CHANNEL]: () => faultProfiles.reload() },
     intervalMs: config.HANDLER_KEYRING_RELOAD_MS,
     listen: (hooks) =>
       startNotifyListener({
         connectionString: config.DATABASE_URL,
-        channel: SECRETS_CHANNEL,
+        channels: [SECRETS_CHANNEL, FAULTS_CHANNEL],
         logger,
         ...hooks,
       }),
   });
-  shutdown.add('keyring sync', () => sync.stop());
+  shutdown.add('keyring and fault profiles sync', () => sync.stop());
 
   // Kafka: fail fast inside kafkajs so a dead broker turns into a quick 503, not a long wait.
   const kafka = makeKafka({
@@ -62,7 +68,7 @@ async function main(): Promise<void> {
     logger,
     config: {
       retry: { initialRetryTime: 100, maxRetryTime: 1000, retries: 5 },
-      logCreator: handlerKafkaLogCreator(logger),
+      logCreator: quietKafkaLogCreator(logger, { connectionErrorsAtDebug: true }),
     },
   });
   const sink = makeKafkaSink({
@@ -70,12 +76,10 @@ async function main(): Promise<void> {
     ackTimeoutMs: config.HANDLER_PRODUCE_TIMEOUT_MS,
     logger,
     makeProducer: () =>
-      kafka.producer({
-        idempotent: true,
-        maxInFlightRequests: 1,
-        allowAutoTopicCreation: false,
-        createPartitioner: Partitioners.DefaultPartitioner,
-        retry: { retries: config.HANDLER_KAFKA_RETRIES, initialRetryTime: 100, maxRetryTime: 1000 },
+      makeIdempotentProducer(kafka, {
+        retries: config.HANDLER_KAFKA_RETRIES,
+        initialRetryTime: 100,
+        maxRetryTime: 1000,
       }),
   });
   sink.start();
@@ -96,7 +100,7 @@ async function main(): Promise<void> {
     lingerMs: config.HANDLER_LINGER_MS,
     maxItems: config.HANDLER_BATCH_MAX_ITEMS,
     maxBytes: config.HANDLER_BATCH_MAX_BYTES,
-    sizeOf: sizeOfRecord,
+    sizeOf: recordSize,
     maxQueueItems: config.HANDLER_QUEUE_MAX_ITEMS,
     maxQueueBytes: config.HANDLER_QUEUE_MAX_BYTES,
     timeoutMs: config.HANDLER_PRODUCE_TIMEOUT_MS,
@@ -111,6 +115,11 @@ async function main(): Promise<void> {
     clock,
     metrics,
     keyring,
+    faults: {
+      profiles: faultProfiles,
+      recorder: makeAttemptRecorder({ pool, handlerId: config.HANDLER_ID }),
+      clock,
+    },
     limiter: makeRateLimiter({
       ratePerSecond: config.HANDLER_CUSTOMER_RATE / config.HANDLER_REPLICAS,
       burst: config.HANDLER_CUSTOMER_BURST / config.HANDLER_REPLICAS,

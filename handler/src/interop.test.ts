@@ -3,7 +3,7 @@ import { Webhook } from 'standardwebhooks';
 import { decodeSecret, generateSecret, sign, signatureHeaders, verify } from '@hookpipe/lib';
 import { makeKeyring } from './keyring.js';
 import { silentLogger } from '@hookpipe/lib';
-import { verifyRequest } from './inspect.js';
+import { verifyRequest } from './verify.js';
 
 // Interop with the Standard Webhooks reference library, which nobody here wrote. It checks
 // timestamps against the real clock, so these tests use the real clock too.
@@ -25,8 +25,8 @@ describe('interop with the standardwebhooks package', () => {
     const keyring = makeKeyring({
       load: () =>
         Promise.resolve([
-          { id: '1', customerId: 'other', secret: generateSecret() },
-          { id: '2', customerId: 'cust-interop', secret },
+          { id: '1', customerId: 'other', scheme: 'standard-webhooks', secret: generateSecret() },
+          { id: '2', customerId: 'cust-interop', scheme: 'standard-webhooks', secret },
         ]),
       logger: silentLogger(),
       clock: Date.now,
@@ -40,12 +40,12 @@ describe('interop with the standardwebhooks package', () => {
     const result = verifyRequest({
       header: (name) => headers[name],
       body: Buffer.from(body),
-      keys: keyring.entries(),
+      keysFor: (scheme) => keyring.entriesFor(scheme),
       nowSeconds: Math.floor(Date.now() / 1000),
       toleranceSeconds: 300,
       legacy: false,
     });
-    expect(result).toMatchObject({ ok: true, scheme: 'v1', webhookId: id, timestamp: ts });
+    expect(result).toMatchObject({ ok: true, scheme: 'standard-webhooks', messageId: id, timestamp: ts });
     expect(result.ok && result.entry.customerId).toBe('cust-interop');
   });
 

@@ -1,6 +1,12 @@
 import pg from 'pg';
-import { errorMessage, exponentialBackoff, type Logger, type Pool } from '@hookpipe/lib';
-import type { Keyring, SecretRow } from './keyring.js';
+import {
+  errorMessage,
+  exponentialBackoff,
+  type Logger,
+  type Pool,
+  type SignatureScheme,
+} from '@hookpipe/lib';
+import type { SecretRow } from './keyring.js';
 
 /** The channel `consumer/migrations/001_receiver.sql` notifies on every change of `receiver_secrets`. */
 export const SECRETS_CHANNEL = 'receiver_secrets_changed';
@@ -8,10 +14,18 @@ export const SECRETS_CHANNEL = 'receiver_secrets_changed';
 /** Loads every row of `receiver_secrets`. */
 export function makeSecretLoader(pool: Pool): () => Promise<SecretRow[]> {
   return async () => {
-    const { rows } = await pool.query<{ id: string; customer_id: string; secret: string }>(
-      'SELECT id::text AS id, customer_id, secret FROM receiver_secrets ORDER BY id',
-    );
-    return rows.map((r) => ({ id: r.id, customerId: r.customer_id, secret: r.secret }));
+    const { rows } = await pool.query<{
+      id: string;
+      customer_id: string;
+      signature_scheme: SignatureScheme;
+      secret: string;
+    }>('SELECT id::text AS id, customer_id, signature_scheme, secret FROM receiver_secrets ORDER BY id');
+    return rows.map((r) => ({
+      id: r.id,
+      customerId: r.customer_id,
+      scheme: r.signature_scheme,
+      secret: r.secret,
+    }));
   };
 }
 
@@ -21,18 +35,18 @@ export interface NotifyListener {
 }
 
 /**
- * Holds one dedicated connection that LISTENs on `channel` and calls `onNotify` per
- * notification. When the connection drops it reconnects with backoff, and calls `onConnect`
- * after each (re)connect, because notifications sent while it was away are lost.
+ * Holds one dedicated connection that LISTENs on `channels` and calls `onNotify` with the channel
+ * of each notification. When the connection drops it reconnects with backoff, and calls
+ * `onConnect` after each (re)connect, because notifications sent while it was away are lost.
  */
 export function startNotifyListener(deps: {
   connectionString: string;
-  channel: string;
+  channels: readonly string[];
   logger: Logger;
-  onNotify: () => void;
+  onNotify: (channel: string) => void;
   onConnect: () => void;
 }): NotifyListener {
-  const log = deps.logger.child({ component: 'keyring-listener', channel: deps.channel });
+  const log = deps.logger.child({ component: 'table-listener', channels: deps.channels });
   let client: pg.Client | undefined;
   let listening = false;
   let stopped = false;
@@ -77,12 +91,12 @@ export function startNotifyListener(deps: {
     c.on('error', (err) => dropped(c, err));
     c.on('end', () => dropped(c));
     c.on('notification', (msg) => {
-      if (msg.channel === deps.channel) deps.onNotify();
+      if (deps.channels.includes(msg.channel)) deps.onNotify(msg.channel);
     });
     try {
       await c.connect();
-      // The channel name is a constant of ours, never input; LISTEN takes no bind parameters.
-      await c.query(`LISTEN ${pg.escapeIdentifier(deps.channel)}`);
+      // Channel names are constants of ours, never input; LISTEN takes no bind parameters.
+      for (const channel of deps.channels) await c.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
       if (stopped || client !== c) {
         await c.end().catch(() => undefined);
         return;
@@ -113,19 +127,28 @@ export function startNotifyListener(deps: {
 }
 
 /**
- * Keeps a keyring fresh: a reload on each notification, plus a periodic reload as the fallback
- * that bounds staleness even when notifications are lost.
+ * Keeps in-memory copies of tables fresh: each table's reload on its channel's notification and on
+ * every (re)connect of the listener, plus a periodic reload of all as the fallback that bounds
+ * staleness even when notifications are lost.
  */
-export function startKeyringSync(deps: {
-  keyring: Keyring;
+export function startTableSync(deps: {
+  /** Reload functions by NOTIFY channel. */
+  reloads: Readonly<Record<string, () => Promise<unknown>>>;
   intervalMs: number;
-  listen?: (hooks: { onNotify: () => void; onConnect: () => void }) => { stop(): Promise<void> };
+  listen?: (hooks: { onNotify: (channel: string) => void; onConnect: () => void }) => {
+    stop(): Promise<void>;
+  };
 }): { stop(): Promise<void> } {
-  const reload = () => void deps.keyring.reload();
-  const listener = deps.listen?.({ onNotify: reload, onConnect: reload });
-  const timer = setInterval(reload, deps.intervalMs);
+  const reloadAll = () => {
+    for (const reload of Object.values(deps.reloads)) void reload();
+  };
+  const listener = deps.listen?.({
+    onNotify: (channel) => void deps.reloads[channel]?.(),
+    onConnect: reloadAll,
+  });
+  const timer = setInterval(reloadAll, deps.intervalMs);
   timer.unref();
-  reload();
+  reloadAll();
   return {
     async stop() {
       clearInterval(timer);

@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { makeLogger, generateSecret, signatureHeaders } from '@hookpipe/lib';
 import { makeKeyring, type SecretRow } from './keyring.js';
-import { verifyRequest } from './inspect.js';
+import { verifyRequest } from './verify.js';
 
 function memoryStore(initial: SecretRow[]) {
   const store = { rows: [...initial], down: false, loads: 0 };
@@ -34,7 +34,7 @@ const verifyWith = (keys: ReturnType<ReturnType<typeof makeKeyring>['entries']>,
   return verifyRequest({
     header: (n) => headers[n],
     body: Buffer.from(body),
-    keys,
+    keysFor: () => keys,
     nowSeconds: 1000,
     toleranceSeconds: 300,
     legacy: false,
@@ -43,7 +43,9 @@ const verifyWith = (keys: ReturnType<ReturnType<typeof makeKeyring>['entries']>,
 
 describe('keyring', () => {
   it('is not loaded until a load succeeds, then serves decoded keys with their customers', async () => {
-    const { store, load } = memoryStore([{ id: '1', customerId: 'acme', secret: s1 }]);
+    const { store, load } = memoryStore([
+      { id: '1', customerId: 'acme', scheme: 'standard-webhooks', secret: s1 },
+    ]);
     store.down = true;
     const keyring = makeKeyring({ load, logger: capturingLogger().logger, clock: () => 5 });
     expect(await keyring.reload()).toBe(false);
@@ -58,11 +60,13 @@ describe('keyring', () => {
   });
 
   it('rotation: a second secret is accepted next to the first; a removed one is refused after reload', async () => {
-    const { store, load } = memoryStore([{ id: '1', customerId: 'acme', secret: s1 }]);
+    const { store, load } = memoryStore([
+      { id: '1', customerId: 'acme', scheme: 'standard-webhooks', secret: s1 },
+    ]);
     const keyring = makeKeyring({ load, logger: capturingLogger().logger, clock: Date.now });
     await keyring.reload();
     expect(verifyWith(keyring.entries(), s2).ok).toBe(false);
-    store.rows.push({ id: '2', customerId: 'acme', secret: s2 });
+    store.rows.push({ id: '2', customerId: 'acme', scheme: 'standard-webhooks', secret: s2 });
     await keyring.reload();
     expect(verifyWith(keyring.entries(), s1)).toMatchObject({ ok: true });
     expect(verifyWith(keyring.entries(), s2)).toMatchObject({ ok: true });
@@ -73,7 +77,9 @@ describe('keyring', () => {
   });
 
   it('keeps the last good keys while the store is down, and logs the outage once', async () => {
-    const { store, load } = memoryStore([{ id: '1', customerId: 'acme', secret: s1 }]);
+    const { store, load } = memoryStore([
+      { id: '1', customerId: 'acme', scheme: 'standard-webhooks', secret: s1 },
+    ]);
     const { lines, logger } = capturingLogger();
     const keyring = makeKeyring({ load, logger, clock: Date.now });
     await keyring.reload();
@@ -89,7 +95,7 @@ describe('keyring', () => {
   });
 
   it('reuses decoded entries when nothing changed, and never logs a secret', async () => {
-    const { load } = memoryStore([{ id: '1', customerId: 'acme', secret: s1 }]);
+    const { load } = memoryStore([{ id: '1', customerId: 'acme', scheme: 'standard-webhooks', secret: s1 }]);
     const { lines, logger } = capturingLogger();
     const changes: number[] = [];
     const keyring = makeKeyring({ load, logger, clock: Date.now, onChange: (e) => changes.push(e.length) });
@@ -103,20 +109,20 @@ describe('keyring', () => {
 
   it('skips a malformed secret (warning once) and keeps the good ones', async () => {
     const { load } = memoryStore([
-      { id: '1', customerId: 'acme', secret: 'not-a-whsec' },
-      { id: '2', customerId: 'acme', secret: s2 },
+      { id: '1', customerId: 'acme', scheme: 'standard-webhooks', secret: 'not-a-whsec' },
+      { id: '2', customerId: 'acme', scheme: 'standard-webhooks', secret: s2 },
     ]);
     const { lines, logger } = capturingLogger();
     const keyring = makeKeyring({ load, logger, clock: Date.now });
     await keyring.reload();
     await keyring.reload();
     expect(keyring.entries().map((e) => e.id)).toEqual(['2']);
-    expect(lines.filter((l) => /not whsec_/.test(l.msg))).toHaveLength(1);
+    expect(lines.filter((l) => /does not fit its signature scheme/.test(l.msg))).toHaveLength(1);
     expect(JSON.stringify(lines)).not.toContain('not-a-whsec');
   });
 
   it('folds reloads asked during a load into one more load, so a mid-load change is not missed', async () => {
-    const rows: SecretRow[] = [{ id: '1', customerId: 'acme', secret: s1 }];
+    const rows: SecretRow[] = [{ id: '1', customerId: 'acme', scheme: 'standard-webhooks', secret: s1 }];
     let release: (() => void) | undefined;
     let loads = 0;
     const load = async () => {
@@ -127,7 +133,7 @@ describe('keyring', () => {
     };
     const keyring = makeKeyring({ load, logger: capturingLogger().logger, clock: Date.now });
     const first = keyring.reload();
-    rows.push({ id: '2', customerId: 'acme', secret: s2 }); // changed after the first load read
+    rows.push({ id: '2', customerId: 'acme', scheme: 'standard-webhooks', secret: s2 }); // changed after the first load read
     const second = keyring.reload();
     const third = keyring.reload();
     release!();

@@ -1,9 +1,17 @@
-import { decodeSecret, errorMessage, type Clock, type Logger, type VerifyKey } from '@hookpipe/lib';
+import {
+  errorMessage,
+  schemeKey,
+  type Clock,
+  type Logger,
+  type SignatureScheme,
+  type VerifyKey,
+} from '@hookpipe/lib';
 
 /** One row of `receiver_secrets` as the loader hands it over. */
 export interface SecretRow {
   id: string;
   customerId: string;
+  scheme: SignatureScheme;
   secret: string;
 }
 
@@ -11,13 +19,17 @@ export interface SecretRow {
 export interface KeyringEntry extends VerifyKey {
   id: string;
   customerId: string;
-  /** The `whsec_` string itself, needed only by the legacy (seed) scheme, which keys HMAC with it. */
+  /** The scheme this secret verifies; a secret never verifies a request signed another way. */
+  scheme: SignatureScheme;
+  /** The secret string itself, needed only by the legacy (seed) scheme, which keys HMAC with it. */
   secret: string;
 }
 
 export interface Keyring {
   /** The current keys; a new array after each change, never mutated. */
   entries(): readonly KeyringEntry[];
+  /** The current keys of one scheme (kept per scheme, so a request never filters the keyring). */
+  entriesFor(scheme: SignatureScheme): readonly KeyringEntry[];
   /** True once a load has succeeded (possibly with zero secrets). */
   isLoaded(): boolean;
   /** Whether the last load failed (the keyring then still serves the last good set). */
@@ -44,6 +56,7 @@ export function makeKeyring(deps: {
 }): Keyring {
   const log = deps.logger.child({ component: 'keyring' });
   let entries: readonly KeyringEntry[] = [];
+  let byScheme = new Map<SignatureScheme, readonly KeyringEntry[]>();
   let loaded: number | undefined;
   let stale = false;
   let running: Promise<boolean> | undefined;
@@ -56,24 +69,39 @@ export function makeKeyring(deps: {
     const next: KeyringEntry[] = [];
     for (const row of rows) {
       const known = previous.get(row.id);
-      if (known && known.secret === row.secret && known.customerId === row.customerId) {
+      if (
+        known &&
+        known.secret === row.secret &&
+        known.customerId === row.customerId &&
+        known.scheme === row.scheme
+      ) {
         next.push(known);
         continue;
       }
-      const key = decodeSecret(row.secret);
+      const key = schemeKey(row.scheme, row.secret);
       if (!key) {
         if (!warnedBad.has(row.id)) {
           warnedBad.add(row.id);
-          log.warn({ secretId: row.id, customerId: row.customerId }, 'ignoring a secret that is not whsec_');
+          log.warn(
+            { secretId: row.id, customerId: row.customerId, scheme: row.scheme },
+            'ignoring a secret that does not fit its signature scheme',
+          );
         }
         continue;
       }
-      next.push({ id: row.id, customerId: row.customerId, secret: row.secret, key });
+      next.push({ id: row.id, customerId: row.customerId, scheme: row.scheme, secret: row.secret, key });
     }
     const changed =
       next.length !== entries.length || next.some((e, i) => e !== entries[i]) || loaded === undefined;
     if (changed) {
       entries = next;
+      const grouped = new Map<SignatureScheme, KeyringEntry[]>();
+      for (const e of next) {
+        const list = grouped.get(e.scheme);
+        if (list) list.push(e);
+        else grouped.set(e.scheme, [e]);
+      }
+      byScheme = grouped;
       log.info(
         { secretCount: next.length, customerCount: new Set(next.map((e) => e.customerId)).size },
         'keyring loaded',
@@ -121,6 +149,7 @@ export function makeKeyring(deps: {
 
   return {
     entries: () => entries,
+    entriesFor: (scheme) => byScheme.get(scheme) ?? [],
     isLoaded: () => loaded !== undefined,
     isStale: () => stale,
     loadedAt: () => loaded,

@@ -8,12 +8,17 @@ export type Outcome =
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'rate_limited'
+  | 'injected_fault'
   | 'unavailable'
   | 'error';
 
 export interface HandlerMetrics {
   requests: Counter<'outcome'>;
   verificationFailures: Counter<'reason'>;
+  /** Requests whose signature verified, by signature scheme. */
+  verified: Counter<'scheme'>;
+  /** Requests a receiver fault profile acted on, by what it did (pass, status, delay, drop). */
+  injectedFaults: Counter<'kind'>;
   produceSeconds: Histogram;
   batchSize: Histogram;
   inFlight: Gauge;
@@ -34,6 +39,18 @@ export function makeHandlerMetrics(registry: Registry): HandlerMetrics {
       name: 'hookpipe_handler_verification_failures_total',
       help: 'Signature verification failures by reason',
       labelNames: ['reason'],
+      registers,
+    }),
+    verified: new Counter({
+      name: 'hookpipe_handler_verified_total',
+      help: 'POST /webhook requests whose signature verified, by signature scheme',
+      labelNames: ['scheme'],
+      registers,
+    }),
+    injectedFaults: new Counter({
+      name: 'hookpipe_handler_injected_faults_total',
+      help: 'Requests of customers with a receiver fault profile, by what the profile did',
+      labelNames: ['kind'],
       registers,
     }),
     produceSeconds: new Histogram({

@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import {
+  GITHUB_HEADERS,
   HEADERS,
   SIGNATURE_HEADERS,
   errorMessage,
@@ -9,20 +10,31 @@ import {
   unixSeconds,
   type Clock,
   type Logger,
+  type SignatureScheme,
 } from '@hookpipe/lib';
 import type { SubmitOutcome } from './batcher.js';
 import { isJsonContentType, nodeIncoming, readBodyLimited, readIncomingLimited } from './body.js';
-import { checkEvent, verifyRequest } from './inspect.js';
+import { checkEvent } from './event-shape.js';
+import { applyFault, type FaultDeps } from './fault-apply.js';
 import type { KeyringEntry } from './keyring.js';
 import type { HandlerMetrics, Outcome } from './metrics.js';
-import type { OutRecord } from './producer.js';
 import type { RateLimiter } from './rate-limit.js';
+import { verifyRequest } from './verify.js';
+
+/** One Kafka record as the handler writes it. */
+export interface OutRecord {
+  key: string;
+  value: Buffer;
+  headers: Record<string, string>;
+}
 
 export interface WebhookDeps {
   logger: Logger;
   clock: Clock;
   metrics: HandlerMetrics;
-  keyring: { entries(): readonly KeyringEntry[]; isLoaded(): boolean };
+  keyring: { entriesFor(scheme: SignatureScheme): readonly KeyringEntry[]; isLoaded(): boolean };
+  /** Receiver-side fault profiles (docs/receiver-faults.md); left out, none. */
+  faults?: FaultDeps;
   limiter: RateLimiter;
   /** Whether a Kafka producer is connected; when not, answer 503 at once instead of queueing. */
   kafkaReady: () => boolean;
@@ -49,8 +61,9 @@ const UNAVAILABLE: Record<Exclude<SubmitOutcome, { ok: true }>['reason'], [strin
 };
 
 /**
- * `POST /webhook`: content type → size → signature (over the raw bytes) → event shape →
- * per-customer rate → Kafka. Answers 202 only after Kafka acknowledged this request's record.
+ * `POST /webhook`: content type → size → signature (over the raw bytes, by its scheme) → event
+ * shape → the customer's fault profile, if any → per-customer rate → Kafka. Answers 202 only after
+ * Kafka acknowledged this request's record.
  */
 export function makeWebhookHandler(deps: WebhookDeps) {
   const { metrics, options } = deps;
@@ -58,7 +71,8 @@ export function makeWebhookHandler(deps: WebhookDeps) {
   return async (c: Context): Promise<Response> => {
     const given = c.req.header('x-request-id');
     const requestId = given && REQUEST_ID_RE.test(given) ? given : newId('req');
-    const log = deps.logger.child({ requestId, webhookId: c.req.header(SIGNATURE_HEADERS.id) });
+    const idHeader = c.req.header(SIGNATURE_HEADERS.id) ?? c.req.header(GITHUB_HEADERS.delivery);
+    let log = deps.logger.child({ requestId, webhookId: idHeader });
     c.header('X-Request-ID', requestId);
     metrics.inFlight.inc();
 
@@ -115,7 +129,7 @@ export function makeWebhookHandler(deps: WebhookDeps) {
       const verified = verifyRequest({
         header: (name) => c.req.header(name),
         body: read.body,
-        keys: deps.keyring.entries(),
+        keysFor: (scheme) => deps.keyring.entriesFor(scheme),
         nowSeconds: unixSeconds(deps.clock),
         toleranceSeconds: options.toleranceSeconds,
         legacy: options.legacySignatures,
@@ -129,10 +143,11 @@ export function makeWebhookHandler(deps: WebhookDeps) {
         });
       }
 
-      const event = checkEvent(read.body, verified.scheme === 'legacy');
+      metrics.verified.inc({ scheme: verified.scheme });
+      const event = checkEvent(read.body, verified.scheme, verified.eventType);
       if (!event.ok) return answer('bad_request', 400, event.code, event.message, { details: event.details });
 
-      const webhookId = verified.webhookId ?? event.eventId;
+      const webhookId = verified.messageId ?? event.bodyId;
       if (webhookId === undefined) {
         return answer(
           'bad_request',
@@ -141,9 +156,21 @@ export function makeWebhookHandler(deps: WebhookDeps) {
           `a legacy request needs a ${SIGNATURE_HEADERS.id} header or an event_id in the body`,
         );
       }
+      // A Stripe request names its message id only in the body.
+      if (idHeader === undefined) log = log.child({ webhookId });
+      const customerId = verified.entry.customerId;
+      if (deps.faults) {
+        const fault = await applyFault(deps.faults, { c, customerId, messageId: webhookId, log });
+        if (fault) {
+          metrics.injectedFaults.inc({ kind: fault.kind });
+          if (fault.response) {
+            metrics.requests.inc({ outcome: 'injected_fault' });
+            return fault.response;
+          }
+        }
+      }
       // Kafka first: a request we cannot take anyway must not spend the customer's rate.
       if (!deps.kafkaReady()) return retryLater('kafka_unavailable', 'Kafka is not reachable; retry later');
-      const customerId = verified.entry.customerId;
       const rate = deps.limiter.take(customerId);
       if (!rate.ok) {
         return answer('rate_limited', 429, 'rate_limited', `customer ${customerId} is over its rate limit`, {
@@ -159,7 +186,8 @@ export function makeWebhookHandler(deps: WebhookDeps) {
         [HEADERS.requestId]: requestId,
         [HEADERS.retryCount]: '0',
       };
-      if (verified.scheme === 'v1') headers[HEADERS.signedAt] = String(verified.timestamp);
+      if (verified.timestamp !== undefined) headers[HEADERS.signedAt] = String(verified.timestamp);
+      headers[HEADERS.signatureScheme] = verified.scheme;
       const outcome = await deps.submit({ key: customerId, value: read.body, headers });
       if (!outcome.ok) {
         const [code, message] = UNAVAILABLE[outcome.reason];

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
+import { errorMessage } from './errors.js';
 import type { Logger } from './logger.js';
 
 export type { Pool, PoolClient } from 'pg';
@@ -26,7 +27,8 @@ export function makePool(options: {
     application_name: options.applicationName,
     statement_timeout: options.statementTimeoutMs ?? 30_000,
   });
-  pool.on('error', (err) => options.logger.warn({ err }, 'idle PostgreSQL client failed'));
+  // The message only: the error object carries the whole client, connection settings included.
+  pool.on('error', (err) => options.logger.warn({ err: errorMessage(err) }, 'idle PostgreSQL client failed'));
   return pool;
 }
 

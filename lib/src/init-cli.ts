@@ -16,7 +16,7 @@ import pg from 'pg';
 import { z } from 'zod';
 import { ConfigError, env, loadConfig } from './config.js';
 import { migrate, waitForDatabase } from './db.js';
-import { DEFAULT_PARTITIONS, makeKafka, ensureTopics } from './kafka.js';
+import { DEFAULT_PARTITIONS, makeKafka, ensureTopics } from './kafka/client.js';
 import { makeLogger, type Logger } from './logger.js';
 
 const root = (relative: string) => fileURLToPath(new URL(`../../${relative}`, import.meta.url));

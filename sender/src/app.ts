@@ -1,22 +1,20 @@
-import { OpenAPIHono, z } from '@hono/zod-openapi';
-import { swaggerUI } from '@hono/swagger-ui';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import {
   addMethodNotAllowed,
   apiKeyAuth,
-  errorHandler,
   errorResponse,
-  isTransientDbError,
   metricsHandler,
   notFoundHandler,
   type Logger,
 } from '@hookpipe/lib';
+import { defineRoute, makeApiApp, makeApiErrorHandler, serveApiDocs } from '@hookpipe/lib/api';
 import { corsForOrigins } from './api/cors.js';
 import type { ApiDeps } from './api/deps.js';
 import { addEmitterRoutes } from './api/emitter-routes.js';
 import { addEventRoutes } from './api/event-routes.js';
-import { defineRoute, type AppEnv } from './api/route.js';
+import type { AppEnv } from './api/env.js';
 import { addWebhookActivityRoutes } from './api/webhook-activity-routes.js';
 import { addWebhookRoutes } from './api/webhook-routes.js';
 
@@ -32,7 +30,7 @@ export const OPEN_PATHS = ['/ping', '/healthz', '/readyz', '/metrics', '/openapi
 
 /** Builds the sender's HTTP app; never listens (see index.ts). */
 export function makeApp(deps: AppDeps): OpenAPIHono<AppEnv> {
-  const app = new OpenAPIHono<AppEnv>();
+  const app = makeApiApp<AppEnv>();
   app.use(requestId());
   app.use(async (c, next) => {
     const log = deps.logger.child({ requestId: c.var.requestId });
@@ -59,12 +57,6 @@ export function makeApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       onError: (c) => errorResponse(c, 413, 'payload_too_large', `the request body is over ${maxSize} bytes`),
     }),
   );
-
-  app.openAPIRegistry.registerComponent('securitySchemes', 'ApiKey', {
-    type: 'apiKey',
-    in: 'header',
-    name: 'X-API-Key',
-  });
 
   defineRoute(
     app,
@@ -96,37 +88,16 @@ export function makeApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   addEventRoutes(app, deps);
   addEmitterRoutes(app, deps);
 
-  app.doc('/openapi.json', {
-    openapi: '3.0.3',
-    info: {
-      title: 'hookpipe sender',
-      version: '0.1.0',
-      description:
-        'Plays a webhook provider: registrations, an event API, emitters with fault injection, and signed ' +
-        '(Standard Webhooks) delivery with retries from a durable outbox.',
-    },
+  serveApiDocs(app, {
+    title: 'hookpipe sender',
+    version: '0.1.0',
+    description:
+      'Plays a webhook provider: registrations, an event API, emitters with fault injection, and signed ' +
+      '(Standard Webhooks) delivery with retries from a durable outbox.',
   });
-  app.get('/docs', swaggerUI({ url: '/openapi.json' }));
 
   app.notFound(notFoundHandler);
-  const onError = errorHandler(deps.logger);
-  app.onError((err, c) => {
-    // PostgreSQL unreachable: nothing was accepted, and trying again later is the right move.
-    if (isTransientDbError(err)) {
-      c.var.log.warn({ err: err.message, path: c.req.path }, 'database unavailable');
-      return errorResponse(
-        c,
-        503,
-        'database_unavailable',
-        'the sender database is unavailable; try again',
-        undefined,
-        {
-          'Retry-After': '5',
-        },
-      );
-    }
-    return onError(err, c);
-  });
+  app.onError(makeApiErrorHandler(deps.logger));
   addMethodNotAllowed(app);
   return app;
 }

@@ -262,7 +262,7 @@ async function installReceiverSecret(databaseUrl: string, secret: string): Promi
   try {
     await client.query(
       `INSERT INTO receiver_secrets (customer_id, secret, label) VALUES ('demo', $1, 'installed by the local stack')
-       ON CONFLICT (secret) DO NOTHING`,
+       ON CONFLICT (secret_sha256) DO NOTHING`,
       [secret],
     );
   } finally {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type IHeaders } from 'kafkajs';
 import pg from 'pg';
-import { TOPICS, generateSecret, signatureHeaders } from '@hookpipe/lib';
+import { TOPICS, generateSecret, signatureHeaders, type SignatureScheme } from '@hookpipe/lib';
 
 import { pollUntil, unique, mapLimit } from '../support/poll.js';
 
@@ -61,10 +61,15 @@ export function secretsTable(databaseUrl: string) {
   // Suites stop PostgreSQL on purpose: an idle client dropping then is expected, not a crash.
   pool.on('error', () => undefined);
   return {
-    async add(customerId: string, secret = generateSecret()): Promise<{ id: string; secret: string }> {
+    async add(
+      customerId: string,
+      secret = generateSecret(),
+      scheme: SignatureScheme = 'standard-webhooks',
+    ): Promise<{ id: string; secret: string }> {
       const { rows } = await pool.query<{ id: string }>(
-        'INSERT INTO receiver_secrets (customer_id, secret, label) VALUES ($1, $2, $3) RETURNING id::text AS id',
-        [customerId, secret, 'test/handler'],
+        `INSERT INTO receiver_secrets (customer_id, secret, label, signature_scheme) VALUES ($1, $2, $3, $4)
+         RETURNING id::text AS id`,
+        [customerId, secret, 'test/handler', scheme],
       );
       return { id: rows[0]!.id, secret };
     },

@@ -1,56 +1,4 @@
 import { z } from '@hono/zod-openapi';
-import type { Context } from 'hono';
-import { errorResponse } from '@hookpipe/lib';
-
-/** The shared error body, for the OpenAPI document. */
-export const ErrorSchema = z
-  .object({
-    error: z.string().openapi({ example: 'validation_failed' }),
-    message: z.string().openapi({ example: 'invalid query: limit: Too big: expected number to be <=500' }),
-    details: z.unknown().optional(),
-  })
-  .openapi('Error');
-
-export const errorContent = (description: string) => ({
-  description,
-  content: { 'application/json': { schema: ErrorSchema } },
-});
-
-/** Standard error answers every management route may give. */
-export const commonErrors = {
-  400: errorContent('Invalid parameters (`validation_failed`, `invalid_cursor`)'),
-  401: errorContent('Missing or wrong X-API-Key (`unauthorized`)'),
-  503: errorContent('The database is unavailable (`database_unavailable`)'),
-} as const;
-
-export const security = [{ ApiKey: [] }];
-
-/**
- * Validation failures of the zod schemas, as 400 `validation_failed` naming each bad field. Used
- * as the OpenAPIHono `defaultHook`, so every route answers bad input the same way.
- */
-export function validationHook(
-  result:
-    | { success: true }
-    | { success: false; error: { issues: readonly { path: PropertyKey[]; message: string }[] } },
-  c: Context,
-  target?: string,
-): Response | undefined {
-  if (result.success) return undefined;
-  const details = result.error.issues.map((i) => ({
-    field: i.path.map(String).join('.') || '(root)',
-    message: i.message,
-  }));
-  const first = details[0];
-  const where = target === 'param' ? 'path' : target === 'json' ? 'body' : (target ?? 'request');
-  return errorResponse(
-    c,
-    400,
-    'validation_failed',
-    first ? `invalid ${where}: ${first.field}: ${first.message}` : `invalid ${where}`,
-    details,
-  );
-}
 
 const ISO_DATETIME = z.iso.datetime({ offset: true });
 
@@ -72,12 +20,6 @@ export const limitParam = (max: number, fallback: number) =>
       description: `Page size, 1–${max}`,
       example: fallback,
     });
-
-export const cursorParam = z
-  .string()
-  .max(1024)
-  .optional()
-  .openapi({ param: { name: 'cursor', in: 'query' }, description: 'The `next_cursor` of the previous page' });
 
 /** Webhook ids as Standard Webhooks allows them: 1–255 printable ASCII characters. */
 export const webhookIdSchema = z

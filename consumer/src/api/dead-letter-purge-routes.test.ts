@@ -1,7 +1,6 @@
-import { OpenAPIHono } from '@hono/zod-openapi';
 import { describe, expect, it } from 'vitest';
-import { errorHandler, silentLogger } from '@hookpipe/lib';
-import { validationHook } from './common.js';
+import { silentLogger } from '@hookpipe/lib';
+import { makeApiApp, makeApiErrorHandler } from '@hookpipe/lib/api';
 import { registerDeadLetterPurgeRoutes } from './dead-letter-purge-routes.js';
 import type { DeadLetterFilter } from '../store/dead-letters-store.js';
 
@@ -10,7 +9,7 @@ const json = { 'Content-Type': 'application/json' };
 /** The purge routes over an in-memory table of dead letters (id → webhook id). */
 function makeApp(rows: Record<number, string> = { 1: 'msg_1', 2: 'msg_2', 3: 'msg_3' }) {
   const calls: { filters: [DeadLetterFilter, number][]; purged: number[][] } = { filters: [], purged: [] };
-  const app = new OpenAPIHono({ defaultHook: (result, c) => validationHook(result, c, result.target) });
+  const app = makeApiApp();
   registerDeadLetterPurgeRoutes(app, {
     replayMax: 5,
     logger: silentLogger(),
@@ -30,7 +29,7 @@ function makeApp(rows: Record<number, string> = { 1: 'msg_1', 2: 'msg_2', 3: 'ms
       },
     },
   });
-  app.onError(errorHandler(silentLogger()));
+  app.onError(makeApiErrorHandler(silentLogger()));
   return { app, calls, rows };
 }
 

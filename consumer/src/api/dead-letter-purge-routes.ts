@@ -1,14 +1,8 @@
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { ApiError, type Logger } from '@hookpipe/lib';
+import { defineRoute } from '@hookpipe/lib/api';
 import type { RetentionStore } from '../store/retention-store.js';
-import {
-  commonErrors,
-  deadLetterFilterFields,
-  deadLetterSelectionSchema,
-  errorContent,
-  idParam,
-  security,
-} from './common.js';
+import { deadLetterFilterFields, deadLetterSelectionSchema, idParam } from './common.js';
 
 export type DeadLetterPurge = Pick<RetentionStore, 'deadLetterIds' | 'purgeDeadLetters'>;
 
@@ -27,51 +21,6 @@ export function registerDeadLetterPurgeRoutes(
   app: OpenAPIHono,
   deps: { deadLetterPurge: DeadLetterPurge; replayMax: number; logger: Logger },
 ): void {
-  const purgeOne = createRoute({
-    method: 'delete',
-    path: '/dead-letters/{id}',
-    summary: 'Delete one dead letter (open or replayed) and the failure history nothing else shows',
-    security,
-    request: { params: z.object({ id: idParam('id') }) },
-    responses: {
-      204: { description: 'Deleted' },
-      404: errorContent('No such dead letter (`dead_letter_not_found`)'),
-      ...commonErrors,
-    },
-  });
-
-  const purgeMany = createRoute({
-    method: 'post',
-    path: '/dead-letters/purge',
-    summary: 'Delete many dead letters, by ids or by a filter (open ones unless `status` says otherwise)',
-    security,
-    request: {
-      body: {
-        required: true,
-        content: {
-          'application/json': {
-            schema: deadLetterSelectionSchema(
-              deps.replayMax,
-              z
-                .object({
-                  ...deadLetterFilterFields,
-                  status: z.enum(['open', 'replayed', 'all']).default('open'),
-                })
-                .strict(),
-            ),
-          },
-        },
-      },
-    },
-    responses: {
-      200: {
-        description: 'What was deleted and which ids were not found',
-        content: { 'application/json': { schema: PurgeResultSchema } },
-      },
-      ...commonErrors,
-    },
-  });
-
   const purge = async (given: readonly number[]) => {
     const ids = [...new Set(given)];
     const purged = ids.length === 0 ? [] : await deps.deadLetterPurge.purgeDeadLetters(ids);
@@ -83,28 +32,63 @@ export function registerDeadLetterPurgeRoutes(
     return { purged, skipped };
   };
 
-  app.openapi(purgeOne, async (c) => {
-    const { id } = c.req.valid('param');
-    const { purged } = await purge([id]);
-    if (purged.length === 0) throw new ApiError(404, 'dead_letter_not_found', `no dead letter has id ${id}`);
-    return c.body(null, 204);
-  });
+  defineRoute(
+    app,
+    {
+      method: 'delete',
+      path: '/dead-letters/{id}',
+      summary: 'Delete one dead letter (open or replayed) and the failure history nothing else shows',
+      params: z.object({ id: idParam('id') }),
+      database: true,
+      responses: {
+        204: { description: 'Deleted' },
+        404: { description: 'No such dead letter (`dead_letter_not_found`)' },
+      },
+    },
+    async (c, { params: { id } }) => {
+      const { purged } = await purge([id]);
+      if (purged.length === 0)
+        throw new ApiError(404, 'dead_letter_not_found', `no dead letter has id ${id}`);
+      return c.body(null, 204);
+    },
+  );
 
-  app.openapi(purgeMany, async (c) => {
-    const body = c.req.valid('json');
-    const f = body.filter;
-    const ids =
-      body.ids ??
-      (await deps.deadLetterPurge.deadLetterIds(
-        {
-          customerId: f?.customer_id,
-          type: f?.type,
-          since: f?.since === undefined ? undefined : new Date(f.since),
-          until: f?.until === undefined ? undefined : new Date(f.until),
-          status: f?.status ?? 'open',
-        },
-        body.limit,
-      ));
-    return c.json(await purge(ids), 200);
-  });
+  defineRoute(
+    app,
+    {
+      method: 'post',
+      path: '/dead-letters/purge',
+      summary: 'Delete many dead letters, by ids or by a filter (open ones unless `status` says otherwise)',
+      body: deadLetterSelectionSchema(
+        deps.replayMax,
+        z
+          .object({
+            ...deadLetterFilterFields,
+            status: z.enum(['open', 'replayed', 'all']).default('open'),
+          })
+          .strict(),
+      ),
+      bodyRequired: true,
+      database: true,
+      responses: {
+        200: { description: 'What was deleted and which ids were not found', schema: PurgeResultSchema },
+      },
+    },
+    async (c, { body }) => {
+      const f = body.filter;
+      const ids =
+        body.ids ??
+        (await deps.deadLetterPurge.deadLetterIds(
+          {
+            customerId: f?.customer_id,
+            type: f?.type,
+            since: f?.since === undefined ? undefined : new Date(f.since),
+            until: f?.until === undefined ? undefined : new Date(f.until),
+            status: f?.status ?? 'open',
+          },
+          body.limit,
+        ));
+      return c.json(await purge(ids), 200);
+    },
+  );
 }

@@ -1,24 +1,21 @@
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { ApiError } from '@hookpipe/lib';
+import { CursorParam, cursorFromQuery, defineRoute, pageSchema } from '@hookpipe/lib/api';
 import { ReplayPublishError, type Replayer } from '../replay.js';
+import { readDeadLetterCursor } from '../store/cursors.js';
 import type { DeadLettersStore } from '../store/dead-letters-store.js';
 import type { EventsQuery } from '../store/events-query.js';
+import { FailureSchema } from './events-routes.js';
 import {
-  commonErrors,
-  cursorParam,
   customerIdParam,
   dateTimeParam,
   deadLetterFilterFields,
   deadLetterSelectionSchema,
-  errorContent,
   idParam,
   limitParam,
-  security,
   typeParam,
   webhookIdSchema,
 } from './common.js';
-import { decodeDeadLetterCursor } from './cursor.js';
-import { FailureSchema } from './events-routes.js';
 
 export const DeadLetterSchema = z
   .object({
@@ -46,9 +43,12 @@ const ReplayResultSchema = z
   })
   .openapi('ReplayResult');
 
-const unavailable = errorContent(
-  'The database is unavailable (`database_unavailable`), or Kafka did not take the replay and nothing was marked (`kafka_unavailable`)',
-);
+const unavailable = {
+  description:
+    'The database is unavailable (`database_unavailable`), or Kafka did not take the replay and nothing was marked (`kafka_unavailable`)',
+};
+const notFound = { description: 'No such dead letter (`dead_letter_not_found`)' };
+const IdParams = z.object({ id: idParam('id') });
 
 export function registerDeadLetterRoutes(
   app: OpenAPIHono,
@@ -59,115 +59,6 @@ export function registerDeadLetterRoutes(
     replayMax: number;
   },
 ): void {
-  const filterFields = {
-    customer_id: customerIdParam,
-    type: typeParam,
-    since: dateTimeParam('since', 'Failed at or after'),
-    until: dateTimeParam('until', 'Failed before'),
-  };
-
-  const list = createRoute({
-    method: 'get',
-    path: '/dead-letters',
-    summary: 'List dead letters, newest first',
-    security,
-    request: {
-      query: z.object({
-        webhook_id: webhookIdSchema
-          .optional()
-          .openapi({ param: { name: 'webhook_id', in: 'query' }, description: 'Dead letters of one event' }),
-        ...filterFields,
-        status: z
-          .enum(['open', 'replayed', 'all'])
-          .default('all')
-          .openapi({ param: { name: 'status', in: 'query' }, description: 'open = not replayed yet' }),
-        limit: limitParam(500, 50),
-        cursor: cursorParam,
-      }),
-    },
-    responses: {
-      200: {
-        description: 'A page of dead letters',
-        content: {
-          'application/json': {
-            schema: z.object({ data: z.array(DeadLetterSchema), next_cursor: z.string().nullable() }),
-          },
-        },
-      },
-      ...commonErrors,
-    },
-  });
-
-  const getOne = createRoute({
-    method: 'get',
-    path: '/dead-letters/{id}',
-    summary: 'One dead letter with the raw body and the retry history',
-    security,
-    request: { params: z.object({ id: idParam('id') }) },
-    responses: {
-      200: {
-        description: 'The dead letter',
-        content: {
-          'application/json': {
-            schema: DeadLetterSchema.extend({
-              raw_body_base64: z.string(),
-              failures: z.array(FailureSchema),
-            }),
-          },
-        },
-      },
-      404: errorContent('No such dead letter (`dead_letter_not_found`)'),
-      ...commonErrors,
-    },
-  });
-
-  const replayOne = createRoute({
-    method: 'post',
-    path: '/dead-letters/{id}/replay',
-    summary: 'Replay one dead letter to webhooks.events with retry_count 0',
-    security,
-    request: { params: z.object({ id: idParam('id') }) },
-    responses: {
-      200: {
-        description: 'Republished and marked replayed',
-        content: {
-          'application/json': {
-            schema: z.object({ id: z.number().int(), webhook_id: z.string(), replayed_at: z.string() }),
-          },
-        },
-      },
-      404: errorContent('No such dead letter (`dead_letter_not_found`)'),
-      409: errorContent('Already replayed (`already_replayed`)'),
-      ...commonErrors,
-      503: unavailable,
-    },
-  });
-
-  const replayMany = createRoute({
-    method: 'post',
-    path: '/dead-letters/replay',
-    summary: 'Replay many dead letters, by ids or by a filter over the open ones',
-    security,
-    request: {
-      body: {
-        required: true,
-        content: {
-          'application/json': {
-            schema: deadLetterSelectionSchema(deps.replayMax, z.object(deadLetterFilterFields).strict()),
-          },
-        },
-      },
-    },
-    responses: {
-      200: {
-        description: 'What was replayed and what was skipped',
-        content: { 'application/json': { schema: ReplayResultSchema } },
-      },
-      ...commonErrors,
-      503: unavailable,
-    },
-  });
-
   const replay = async (ids: readonly number[]) => {
     try {
       return await deps.replay(ids);
@@ -178,66 +69,138 @@ export function registerDeadLetterRoutes(
     }
   };
 
-  app.openapi(list, async (c) => {
-    const q = c.req.valid('query');
-    const cursor = q.cursor === undefined ? undefined : decodeDeadLetterCursor(q.cursor);
-    if (cursor === null) throw new ApiError(400, 'invalid_cursor', 'cursor is not one this API returned');
-    const page = await deps.deadLetters.list({
-      webhookId: q.webhook_id,
-      customerId: q.customer_id,
-      type: q.type,
-      since: q.since,
-      until: q.until,
-      status: q.status,
-      limit: q.limit,
-      cursor,
-    });
-    return c.json(page, 200);
-  });
-
-  app.openapi(getOne, async (c) => {
-    const { id } = c.req.valid('param');
-    const row = await deps.deadLetters.get(id);
-    if (!row) throw new ApiError(404, 'dead_letter_not_found', `no dead letter has id ${id}`);
-    return c.json({ ...row, failures: await deps.events.failures(row.webhook_id) }, 200);
-  });
-
-  app.openapi(replayMany, async (c) => {
-    const body = c.req.valid('json');
-    const ids =
-      body.ids ??
-      (await deps.deadLetters.openIds(
-        {
-          customerId: body.filter?.customer_id,
-          type: body.filter?.type,
-          since: body.filter?.since === undefined ? undefined : new Date(body.filter.since),
-          until: body.filter?.until === undefined ? undefined : new Date(body.filter.until),
-        },
-        body.limit,
-      ));
-    const result = ids.length === 0 ? { replayed: [], skipped: [] } : await replay(ids);
-    return c.json(
-      {
-        replayed: result.replayed.map((r) => ({
-          id: r.id,
-          webhook_id: r.webhookId,
-          replayed_at: r.replayedAt!.toISOString(),
-        })),
-        skipped: result.skipped,
+  defineRoute(
+    app,
+    {
+      method: 'get',
+      path: '/dead-letters',
+      summary: 'List dead letters, newest first',
+      query: z.object({
+        webhook_id: webhookIdSchema
+          .optional()
+          .openapi({ param: { name: 'webhook_id', in: 'query' }, description: 'Dead letters of one event' }),
+        customer_id: customerIdParam,
+        type: typeParam,
+        since: dateTimeParam('since', 'Failed at or after'),
+        until: dateTimeParam('until', 'Failed before'),
+        status: z
+          .enum(['open', 'replayed', 'all'])
+          .default('all')
+          .openapi({ param: { name: 'status', in: 'query' }, description: 'open = not replayed yet' }),
+        limit: limitParam(500, 50),
+        cursor: CursorParam,
+      }),
+      database: true,
+      responses: {
+        200: { description: 'A page of dead letters', schema: pageSchema(DeadLetterSchema) },
       },
-      200,
-    );
-  });
+    },
+    async (c, { query: q }) => {
+      const page = await deps.deadLetters.list({
+        webhookId: q.webhook_id,
+        customerId: q.customer_id,
+        type: q.type,
+        since: q.since,
+        until: q.until,
+        status: q.status,
+        limit: q.limit,
+        cursor: cursorFromQuery(q.cursor, readDeadLetterCursor),
+      });
+      return c.json(page, 200);
+    },
+  );
 
-  app.openapi(replayOne, async (c) => {
-    const { id } = c.req.valid('param');
-    const result = await replay([id]);
-    const done = result.replayed[0];
-    if (done)
-      return c.json({ id, webhook_id: done.webhookId, replayed_at: done.replayedAt!.toISOString() }, 200);
-    if (result.skipped[0]?.reason === 'already_replayed') {
-      throw new ApiError(409, 'already_replayed', `dead letter ${id} was already replayed`);
-    }
-    throw new ApiError(404, 'dead_letter_not_found', `no dead letter has id ${id}`);
-  });
+  defineRoute(
+    app,
+    {
+      method: 'get',
+      path: '/dead-letters/{id}',
+      summary: 'One dead letter with the raw body and the retry history',
+      params: IdParams,
+      database: true,
+      responses: {
+        200: {
+          description: 'The dead letter',
+          schema: DeadLetterSchema.extend({ raw_body_base64: z.string(), failures: z.array(FailureSchema) }),
+        },
+        404: notFound,
+      },
+    },
+    async (c, { params: { id } }) => {
+      const row = await deps.deadLetters.get(id);
+      if (!row) throw new ApiError(404, 'dead_letter_not_found', `no dead letter has id ${id}`);
+      return c.json({ ...row, failures: await deps.events.failures(row.webhook_id) }, 200);
+    },
+  );
+
+  defineRoute(
+    app,
+    {
+      method: 'post',
+      path: '/dead-letters/replay',
+      summary: 'Replay many dead letters, by ids or by a filter over the open ones',
+      body: deadLetterSelectionSchema(deps.replayMax, z.object(deadLetterFilterFields).strict()),
+      bodyRequired: true,
+      database: true,
+      responses: {
+        200: { description: 'What was replayed and what was skipped', schema: ReplayResultSchema },
+        503: unavailable,
+      },
+    },
+    async (c, { body }) => {
+      const ids =
+        body.ids ??
+        (await deps.deadLetters.openIds(
+          {
+            customerId: body.filter?.customer_id,
+            type: body.filter?.type,
+            since: body.filter?.since === undefined ? undefined : new Date(body.filter.since),
+            until: body.filter?.until === undefined ? undefined : new Date(body.filter.until),
+          },
+          body.limit,
+        ));
+      const result = ids.length === 0 ? { replayed: [], skipped: [] } : await replay(ids);
+      return c.json(
+        {
+          replayed: result.replayed.map((r) => ({
+            id: r.id,
+            webhook_id: r.webhookId,
+            replayed_at: r.replayedAt!.toISOString(),
+          })),
+          skipped: result.skipped,
+        },
+        200,
+      );
+    },
+  );
+
+  defineRoute(
+    app,
+    {
+      method: 'post',
+      path: '/dead-letters/{id}/replay',
+      summary: 'Replay one dead letter to webhooks.events with retry_count 0',
+      params: IdParams,
+      database: true,
+      responses: {
+        200: {
+          description: 'Republished and marked replayed',
+          schema: z.object({ id: z.number().int(), webhook_id: z.string(), replayed_at: z.string() }),
+        },
+        404: notFound,
+        409: { description: 'Already replayed (`already_replayed`)' },
+        503: unavailable,
+      },
+    },
+    async (c, { params: { id } }) => {
+      const result = await replay([id]);
+      const done = result.replayed[0];
+      if (done)
+        return c.json({ id, webhook_id: done.webhookId, replayed_at: done.replayedAt!.toISOString() }, 200);
+      if (result.skipped[0]?.reason === 'already_replayed') {
+        throw new ApiError(409, 'already_replayed', `dead letter ${id} was already replayed`);
+      }
+      throw new ApiError(404, 'dead_letter_not_found', `no dead letter has id ${id}`);
+    },
+  );
 }

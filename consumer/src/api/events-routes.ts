@@ -1,18 +1,9 @@
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { ApiError } from '@hookpipe/lib';
+import { CursorParam, cursorFromQuery, defineRoute, pageSchema, validationError } from '@hookpipe/lib/api';
+import { readEventCursor } from '../store/cursors.js';
 import type { EventsQuery } from '../store/events-query.js';
-import {
-  commonErrors,
-  cursorParam,
-  customerIdParam,
-  dateTimeParam,
-  errorContent,
-  limitParam,
-  security,
-  typeParam,
-  webhookIdSchema,
-} from './common.js';
-import { decodeEventCursor } from './cursor.js';
+import { customerIdParam, dateTimeParam, limitParam, typeParam, webhookIdSchema } from './common.js';
 
 const KafkaPosition = z.object({ topic: z.string(), partition: z.number().int(), offset: z.number().int() });
 
@@ -43,87 +34,77 @@ export const FailureSchema = z
   })
   .openapi('Failure');
 
-const listEvents = createRoute({
-  method: 'get',
-  path: '/events',
-  summary: 'List persisted events',
-  description:
-    'Filters by customer, type and persisted time; ordered by (persisted_at, webhook_id); cursor pagination.',
-  security,
-  request: {
-    query: z.object({
-      customer_id: customerIdParam,
-      type: typeParam,
-      since: dateTimeParam('since', 'Persisted at or after'),
-      until: dateTimeParam('until', 'Persisted before'),
-      order: z
-        .enum(['asc', 'desc'])
-        .default('desc')
-        .openapi({ param: { name: 'order', in: 'query' }, description: 'Newest first by default' }),
-      limit: limitParam(500, 50),
-      cursor: cursorParam,
-    }),
-  },
-  responses: {
-    200: {
-      description: 'A page of events',
-      content: {
-        'application/json': {
-          schema: z.object({ data: z.array(EventSchema), next_cursor: z.string().nullable() }),
-        },
+export function registerEventRoutes(app: OpenAPIHono, deps: { events: EventsQuery }): void {
+  defineRoute(
+    app,
+    {
+      method: 'get',
+      path: '/events',
+      summary: 'List persisted events',
+      description:
+        'Filters by customer, type and persisted time; ordered by (persisted_at, webhook_id); cursor pagination.',
+      query: z.object({
+        customer_id: customerIdParam,
+        type: typeParam,
+        since: dateTimeParam('since', 'Persisted at or after'),
+        until: dateTimeParam('until', 'Persisted before'),
+        order: z
+          .enum(['asc', 'desc'])
+          .default('desc')
+          .openapi({ param: { name: 'order', in: 'query' }, description: 'Newest first by default' }),
+        limit: limitParam(500, 50),
+        cursor: CursorParam,
+      }),
+      database: true,
+      responses: {
+        200: { description: 'A page of events', schema: pageSchema(EventSchema) },
       },
     },
-    ...commonErrors,
-  },
-});
-
-const getEvent = createRoute({
-  method: 'get',
-  path: '/events/{webhookId}',
-  summary: 'One event with its retry history',
-  security,
-  request: {
-    params: z.object({
-      webhookId: webhookIdSchema.openapi({
-        param: { name: 'webhookId', in: 'path' },
-        example: 'msg_01JDX4S7C2',
-      }),
-    }),
-  },
-  responses: {
-    200: {
-      description: 'The event and every failed attempt before it was persisted',
-      content: { 'application/json': { schema: EventSchema.extend({ failures: z.array(FailureSchema) }) } },
+    async (c, { query: q }) => {
+      const cursor = cursorFromQuery(q.cursor, readEventCursor);
+      if (q.since && q.until && q.since >= q.until) {
+        throw validationError('query', [{ path: ['since'], message: 'must be before until' }]);
+      }
+      const page = await deps.events.list({
+        customerId: q.customer_id,
+        type: q.type,
+        since: q.since,
+        until: q.until,
+        order: q.order,
+        limit: q.limit,
+        cursor,
+      });
+      return c.json(page, 200);
     },
-    404: errorContent('No persisted event has this webhook id (`event_not_found`)'),
-    ...commonErrors,
-  },
-});
+  );
 
-export function registerEventRoutes(app: OpenAPIHono, deps: { events: EventsQuery }): void {
-  app.openapi(listEvents, async (c) => {
-    const q = c.req.valid('query');
-    const cursor = q.cursor === undefined ? undefined : decodeEventCursor(q.cursor);
-    if (cursor === null) throw new ApiError(400, 'invalid_cursor', 'cursor is not one this API returned');
-    if (q.since && q.until && q.since >= q.until) {
-      throw new ApiError(400, 'validation_failed', 'since must be before until');
-    }
-    const page = await deps.events.list({
-      customerId: q.customer_id,
-      type: q.type,
-      since: q.since,
-      until: q.until,
-      order: q.order,
-      limit: q.limit,
-      cursor,
-    });
-    return c.json(page, 200);
-  });
-
-  app.openapi(getEvent, async (c) => {
-    const { webhookId } = c.req.valid('param');
-    const event = await deps.events.get(webhookId);
-    if (!event) throw new ApiError(404, 'event_not_found', `no persisted event has webhook id ${webhookId}`);
-    return c.json(event, 200);
-  });
+  defineRoute(
+    app,
+    {
+      method: 'get',
+      path: '/events/{webhookId}',
+      summary: 'One event with its retry history',
+      params: z.object({
+        webhookId: webhookIdSchema.openapi({
+          param: { name: 'webhookId', in: 'path' },
+          example: 'msg_01JDX4S7C2',
+        }),
+      }),
+      database: true,
+      responses: {
+        200: {
+          description: 'The event and every failed attempt before it was persisted',
+          schema: EventSchema.extend({ failures: z.array(FailureSchema) }),
+        },
+        404: { description: 'No persisted event has this webhook id (`event_not_found`)' },
+      },
+    },
+    async (c, { params }) => {
+      const event = await deps.events.get(params.webhookId);
+      if (!event) {
+        throw new ApiError(404, 'event_not_found', `no persisted event has webhook id ${params.webhookId}`);
+      }
+      return c.json(event, 200);
+    },
+  );
 }

@@ -1,9 +1,9 @@
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { errorMessage, metricsHandler, type Logger, type Registry } from '@hookpipe/lib';
+import { defineRoute } from '@hookpipe/lib/api';
 import type { EventConsumerStatus } from '../pipeline/event-consumer.js';
 import type { LagView } from '../lag.js';
 import type { DbTotals } from '../store/stats-store.js';
-import { commonErrors, security } from './common.js';
 
 export interface SystemDeps {
   registry: Registry;
@@ -15,41 +15,64 @@ export interface SystemDeps {
   counters(): Record<string, number>;
 }
 
-const readyz = createRoute({
-  method: 'get',
-  path: '/readyz',
-  summary: 'Ready: the database answers and the Kafka consumer is in its group',
-  responses: {
-    200: {
-      description: 'Ready',
-      content: {
-        'application/json': {
-          schema: z.object({ status: z.literal('ready'), checks: z.record(z.string(), z.string()) }),
-        },
-      },
-    },
-    503: {
-      description: 'Not ready',
-      content: {
-        'application/json': {
-          schema: z.object({ status: z.literal('unavailable'), checks: z.record(z.string(), z.string()) }),
-        },
-      },
-    },
-  },
-});
+const Readiness = <S extends string>(status: S) =>
+  z.object({ status: z.literal(status), checks: z.record(z.string(), z.string()) });
 
-const stats = createRoute({
-  method: 'get',
-  path: '/stats',
-  summary: 'Totals (database), counters (this process), consumer lag per partition, paused partitions',
-  security,
-  responses: {
-    200: {
-      description:
-        'Statistics; `totals` is null (and `totals_error` says why) when the database is unavailable, `lag` likewise (`lag_error`) when Kafka is',
-      content: {
-        'application/json': {
+// Kafka being down must not hang /stats: the database totals are still worth answering with.
+const LAG_TIMEOUT_MS = 3000;
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Kafka did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+export function registerSystemRoutes(app: OpenAPIHono, deps: SystemDeps): void {
+  app.get('/ping', (c) => c.json({ message: 'pong', service: 'consumer' }));
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/metrics', metricsHandler(deps.registry));
+
+  defineRoute(
+    app,
+    {
+      method: 'get',
+      path: '/readyz',
+      summary: 'Ready: the database answers and the Kafka consumer is in its group',
+      open: true,
+      responses: {
+        200: { description: 'Ready', schema: Readiness('ready') },
+        503: { description: 'Not ready', schema: Readiness('unavailable') },
+      },
+    },
+    async (c) => {
+      const checks: Record<string, string> = {};
+      try {
+        await deps.pingDb();
+        checks.database = 'ok';
+      } catch (err) {
+        checks.database = errorMessage(err);
+      }
+      const consumer = deps.consumerStatus();
+      checks.kafka = consumer.joined ? 'ok' : consumer.running ? 'joining the consumer group' : 'not running';
+      const ready = Object.values(checks).every((v) => v === 'ok');
+      return ready
+        ? c.json({ status: 'ready' as const, checks }, 200)
+        : c.json({ status: 'unavailable' as const, checks }, 503);
+    },
+  );
+
+  defineRoute(
+    app,
+    {
+      method: 'get',
+      path: '/stats',
+      summary: 'Totals (database), counters (this process), consumer lag per partition, paused partitions',
+      responses: {
+        200: {
+          description:
+            'Statistics; `totals` is null (and `totals_error` says why) when the database is unavailable, `lag` likewise (`lag_error`) when Kafka is',
           schema: z.object({
             totals: z
               .object({
@@ -96,81 +119,46 @@ const stats = createRoute({
         },
       },
     },
-    401: commonErrors[401],
-  },
-});
-
-// Kafka being down must not hang /stats: the database totals are still worth answering with.
-const LAG_TIMEOUT_MS = 3000;
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Kafka did not answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-export function registerSystemRoutes(app: OpenAPIHono, deps: SystemDeps): void {
-  app.get('/ping', (c) => c.json({ message: 'pong', service: 'consumer' }));
-  app.get('/healthz', (c) => c.json({ status: 'ok' }));
-  app.get('/metrics', metricsHandler(deps.registry));
-
-  app.openapi(readyz, async (c) => {
-    const checks: Record<string, string> = {};
-    try {
-      await deps.pingDb();
-      checks.database = 'ok';
-    } catch (err) {
-      checks.database = errorMessage(err);
-    }
-    const consumer = deps.consumerStatus();
-    checks.kafka = consumer.joined ? 'ok' : consumer.running ? 'joining the consumer group' : 'not running';
-    const ready = Object.values(checks).every((v) => v === 'ok');
-    return ready
-      ? c.json({ status: 'ready' as const, checks }, 200)
-      : c.json({ status: 'unavailable' as const, checks }, 503);
-  });
-
-  app.openapi(stats, async (c) => {
-    // During an outage /stats is where one looks: answer with what can still be known.
-    let totals: DbTotals | null = null;
-    let totalsError: string | undefined;
-    try {
-      totals = await deps.dbTotals();
-    } catch (err) {
-      totalsError = errorMessage(err);
-    }
-    let lag: LagView | null = null;
-    let lagError: string | undefined;
-    try {
-      lag = await withTimeout(deps.lag(), LAG_TIMEOUT_MS);
-    } catch (err) {
-      lagError = errorMessage(err);
-      deps.logger.warn({ err }, 'could not read consumer lag');
-    }
-    const s = deps.consumerStatus();
-    return c.json(
-      {
-        totals,
-        ...(totalsError === undefined ? {} : { totals_error: totalsError }),
-        process: deps.counters(),
-        lag,
-        ...(lagError === undefined ? {} : { lag_error: lagError }),
-        consumer: {
-          running: s.running,
-          joined: s.joined,
-          member_id: s.memberId,
-          paused: s.holds.map((h) => ({
-            topic: h.topic,
-            partition: h.partition,
-            reason: h.reason,
-            offset: h.offset,
-            resume_at: h.resumeAt,
-          })),
+    async (c) => {
+      // During an outage /stats is where one looks: answer with what can still be known.
+      let totals: DbTotals | null = null;
+      let totalsError: string | undefined;
+      try {
+        totals = await deps.dbTotals();
+      } catch (err) {
+        totalsError = errorMessage(err);
+      }
+      let lag: LagView | null = null;
+      let lagError: string | undefined;
+      try {
+        lag = await withTimeout(deps.lag(), LAG_TIMEOUT_MS);
+      } catch (err) {
+        lagError = errorMessage(err);
+        deps.logger.warn({ err }, 'could not read consumer lag');
+      }
+      const s = deps.consumerStatus();
+      return c.json(
+        {
+          totals,
+          ...(totalsError === undefined ? {} : { totals_error: totalsError }),
+          process: deps.counters(),
+          lag,
+          ...(lagError === undefined ? {} : { lag_error: lagError }),
+          consumer: {
+            running: s.running,
+            joined: s.joined,
+            member_id: s.memberId,
+            paused: s.holds.map((h) => ({
+              topic: h.topic,
+              partition: h.partition,
+              reason: h.reason,
+              offset: h.offset,
+              resume_at: h.resumeAt,
+            })),
+          },
         },
-      },
-      200,
-    );
-  });
+        200,
+      );
+    },
+  );
 }

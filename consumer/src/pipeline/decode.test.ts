@@ -31,6 +31,30 @@ describe('decodeRecord', () => {
     expect(d.ok && d.event.rawBody.equals(raw)).toBe(true);
   });
 
+  it('reads GitHub and Stripe events, whose type the handler put in event-type', () => {
+    const github = decodeRecord(
+      makeRecord({
+        rawBody: Buffer.from('{"action":"opened","issue":{"number":1}}'),
+        headers: { [HEADERS.signatureScheme]: 'github', [HEADERS.eventType]: 'issues' },
+      }),
+    );
+    expect(github.ok && github.event.eventType).toBe('issues');
+    const stripe = decodeRecord(
+      makeRecord({
+        rawBody: Buffer.from('{"id":"evt_1","type":"invoice.paid","data":{"object":{}}}'),
+        headers: { [HEADERS.signatureScheme]: 'stripe', [HEADERS.eventType]: 'invoice.paid' },
+      }),
+    );
+    expect(stripe.ok && stripe.event.eventType).toBe('invoice.paid');
+    const untyped = decodeRecord(
+      makeRecord({
+        rawBody: Buffer.from('{"a":1}'),
+        headers: { [HEADERS.signatureScheme]: 'github', [HEADERS.eventType]: undefined },
+      }),
+    );
+    expect(untyped.ok ? null : untyped.failure.errorClass).toBe('InvalidEventShape');
+  });
+
   it('falls back to the record timestamp when received-at is missing or bad', () => {
     const d = decodeRecord(makeRecord({ headers: { [HEADERS.receivedAt]: 'yesterday' } }));
     expect(d.ok && d.event.receivedAt.getTime()).toBe(1735689600000);

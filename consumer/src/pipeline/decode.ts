@@ -23,8 +23,9 @@ function parseDate(raw: string | undefined): Date | null {
 
 /**
  * Reads a record in the handler's format (see DESIGN.md): headers `webhook-id` and `customer-id`
- * are required, the body must be a Standard Webhooks event object. Anything else is poison: no
- * retry can make it readable.
+ * are required, the body must be a JSON object: a Standard Webhooks event (`type`, `timestamp`,
+ * `data`) unless the record's `signature-scheme` says GitHub or Stripe, whose type the handler
+ * put in `event-type`. Anything else is poison: no retry can make it readable.
  */
 export function decodeRecord(record: SourceRecord): Decoded {
   const webhookId = headerString(record.headers, HEADERS.webhookId);
@@ -48,13 +49,29 @@ export function decodeRecord(record: SourceRecord): Decoded {
     return poison('InvalidJson', `the body is not JSON: ${(err as Error).message}`);
   }
   if (!isObject(payload)) return poison('InvalidEventShape', 'the body is not a JSON object');
-  if (typeof payload.type !== 'string' || payload.type.length === 0) {
-    return poison('InvalidEventShape', 'the body has no non-empty string "type"');
+  const scheme = headerString(record.headers, HEADERS.signatureScheme) ?? 'standard-webhooks';
+  let eventType: string;
+  if (scheme === 'standard-webhooks' || scheme === 'legacy') {
+    if (typeof payload.type !== 'string' || payload.type.length === 0) {
+      return poison('InvalidEventShape', 'the body has no non-empty string "type"');
+    }
+    eventType = payload.type;
+    if (typeof payload.timestamp !== 'string') {
+      return poison('InvalidEventShape', 'the body has no string "timestamp"');
+    }
+    if (!isObject(payload.data)) return poison('InvalidEventShape', 'the body has no object "data"');
+  } else {
+    // GitHub's payloads have no common envelope and name their type in a header; the handler
+    // wrote the verified type into event-type for every scheme.
+    const named = headerString(record.headers, HEADERS.eventType) ?? payload.type;
+    if (typeof named !== 'string' || named.length === 0) {
+      return poison(
+        'InvalidEventShape',
+        `a ${scheme} event has no ${HEADERS.eventType} header and no "type"`,
+      );
+    }
+    eventType = named;
   }
-  if (typeof payload.timestamp !== 'string') {
-    return poison('InvalidEventShape', 'the body has no string "timestamp"');
-  }
-  if (!isObject(payload.data)) return poison('InvalidEventShape', 'the body has no object "data"');
 
   const signedAtSeconds = headerInt(record.headers, HEADERS.signedAt, -1);
   // The handler stamps received-at; the broker's timestamp is the closest stand-in if it did not.
@@ -65,7 +82,7 @@ export function decodeRecord(record: SourceRecord): Decoded {
     event: {
       webhookId,
       customerId,
-      eventType: payload.type,
+      eventType,
       payload,
       rawBody: body,
       retryCount: headerInt(record.headers, HEADERS.retryCount, 0),

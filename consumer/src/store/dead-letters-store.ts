@@ -1,5 +1,6 @@
 import { type Pool, withTransaction } from '@hookpipe/lib';
-import { encodeCursor, type DeadLetterCursor } from '../api/cursor.js';
+import { encodeCursor } from '@hookpipe/lib/api';
+import type { DeadLetterCursor } from './cursors.js';
 import type { StringHeaders } from '../pipeline/headers.js';
 
 export interface DeadLetterFilter {

@@ -1,5 +1,6 @@
 import type { Pool } from '@hookpipe/lib';
-import { encodeCursor, type EventCursor } from '../api/cursor.js';
+import { encodeCursor } from '@hookpipe/lib/api';
+import type { EventCursor } from './cursors.js';
 
 export interface EventFilter {
   customerId?: string | undefined;

@@ -1,11 +1,12 @@
 import { expect } from 'vitest';
 import { makeRegistry, generateSecret, signatureHeaders, silentLogger, type Logger } from '@hookpipe/lib';
 import { makeApp } from '../app.js';
+import type { FaultDeps } from '../fault-apply.js';
 import type { SubmitOutcome } from '../batcher.js';
 import { makeKeyring, type Keyring, type SecretRow } from '../keyring.js';
 import { makeHandlerMetrics } from '../metrics.js';
-import type { OutRecord } from '../producer.js';
 import { makeRateLimiter } from '../rate-limit.js';
+import type { OutRecord } from '../webhook.js';
 
 /** Test-only: an app over an in-memory keyring, a steerable clock and a recording Kafka stand-in. */
 
@@ -14,6 +15,8 @@ export const secretA = generateSecret();
 export const secretA2 = generateSecret();
 export const secretB = generateSecret();
 export const stranger = generateSecret();
+export const githubSecret = 'a GitHub-style secret, spaces allowed';
+export const stripeSecret = 'whsec_stripeStyleSecret0123456789abcd';
 
 export interface Harness {
   app: ReturnType<typeof makeApp>;
@@ -35,14 +38,17 @@ export async function harness(
     load?: boolean;
     logger?: Logger;
     logEvents?: boolean;
+    faults?: FaultDeps;
   } = {},
 ): Promise<Harness> {
   const now = { ms: T0 };
   const clock = () => now.ms;
   const rows: SecretRow[] = [
-    { id: '1', customerId: 'acme', secret: secretA },
-    { id: '2', customerId: 'acme', secret: secretA2 },
-    { id: '3', customerId: 'globex', secret: secretB },
+    { id: '1', customerId: 'acme', scheme: 'standard-webhooks', secret: secretA },
+    { id: '2', customerId: 'acme', scheme: 'standard-webhooks', secret: secretA2 },
+    { id: '3', customerId: 'globex', scheme: 'standard-webhooks', secret: secretB },
+    { id: '4', customerId: 'octo', scheme: 'github', secret: githubSecret },
+    { id: '5', customerId: 'stripe-co', scheme: 'stripe', secret: stripeSecret },
   ];
   const keyring = makeKeyring({ load: () => Promise.resolve([...rows]), logger: silentLogger(), clock });
   if (overrides.load !== false) await keyring.reload();
@@ -56,6 +62,7 @@ export async function harness(
     clock,
     metrics: makeHandlerMetrics(registry),
     keyring,
+    ...(overrides.faults ? { faults: overrides.faults } : {}),
     limiter: makeRateLimiter({
       ratePerSecond: overrides.rate ?? 1000,
       burst: overrides.burst ?? 1000,

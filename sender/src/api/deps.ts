@@ -1,4 +1,5 @@
 import { ApiError, type Clock, type Pool } from '@hookpipe/lib';
+import { validationError } from '@hookpipe/lib/api';
 import type { EmitterManager } from '../emitters/manager.js';
 import type { SenderMetrics } from '../metrics.js';
 import type { SecretBox } from '../secrets.js';
@@ -38,9 +39,5 @@ export async function requireWebhook(deps: ApiDeps, id: string): Promise<Webhook
 /** 400 naming webhook_url when the URL's host is not in the allow-list. */
 export function checkTarget(deps: ApiDeps, url: string): void {
   const verdict = deps.targets.check(url);
-  if (!verdict.ok) {
-    throw new ApiError(400, 'validation_failed', `invalid body: webhook_url: ${verdict.message}`, [
-      { location: 'body', field: 'webhook_url', message: verdict.message },
-    ]);
-  }
+  if (!verdict.ok) throw validationError('body', [{ path: ['webhook_url'], message: verdict.message }]);
 }

@@ -1,12 +1,13 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { ApiError } from '@hookpipe/lib';
+import { defineRoute, validationError } from '@hookpipe/lib/api';
 import { EVENT_TYPES } from '../emitters/catalog.js';
 import type { StartOptions } from '../emitters/manager.js';
 import type { EmitterRow } from '../model/emitter.js';
 import { FAULT_KINDS, type FaultShares } from '../model/fault-kinds.js';
 import { emitterCounts, listEmitters } from '../store/emitters.js';
 import { requireWebhook, type ApiDeps } from './deps.js';
-import { defineRoute, validationError, type AppEnv } from './route.js';
+import type { AppEnv } from './env.js';
 import { EmitterBody, EmitterQuery, EmitterSchema, ListEmittersQuery, StopQuery } from './schemas.js';
 import { emitterView } from './views.js';
 
@@ -51,12 +52,7 @@ export function startOptions(
       message: `must be at most ${settings.deliveryConcurrency} (SENDER_DELIVERY_CONCURRENCY)`,
     });
   }
-  if (problems.length > 0) {
-    throw validationError(
-      'query',
-      problems.map((p) => ({ code: 'custom', input: undefined, ...p })),
-    );
-  }
+  if (problems.length > 0) throw validationError('query', problems);
   return {
     rate,
     maxCount: body.count ?? query.count ?? null,
@@ -98,6 +94,7 @@ export function addEmitterRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps): void 
       tags,
       query: EmitterQuery,
       body: EmitterBody,
+      database: true,
       responses: {
         201: { description: 'Started', schema: EmitterSchema },
         200: { description: 'Already running: the running emitter, unchanged', schema: EmitterSchema },
@@ -133,6 +130,7 @@ export function addEmitterRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps): void 
         'Stop the webhook’s emitter; answers once it has stopped (already-queued events still deliver)',
       tags,
       query: StopQuery,
+      database: true,
       responses: {
         200: { description: 'Stopped (or already over)', schema: EmitterSchema },
         404: { description: 'No such webhook for this customer, or it never had an emitter' },
@@ -156,6 +154,7 @@ export function addEmitterRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps): void 
       summary: 'Emitters (running ones unless `status` says otherwise) with their counters',
       tags,
       query: ListEmittersQuery,
+      database: true,
       responses: { 200: { description: 'Emitters', schema: z.object({ data: z.array(EmitterSchema) }) } },
     },
     async (c, { query }) => {

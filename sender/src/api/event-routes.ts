@@ -1,10 +1,11 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { ApiError, newId } from '@hookpipe/lib';
+import { defineRoute } from '@hookpipe/lib/api';
 import { makePayloadSource, describeEventTypes } from '../emitters/catalog.js';
 import { ingestEvent } from '../store/events.js';
 import { attemptsFor } from '../store/history.js';
 import type { ApiDeps } from './deps.js';
-import { defineRoute, type AppEnv } from './route.js';
+import type { AppEnv } from './env.js';
 import { EventAnswerSchema, EventBody } from './schemas.js';
 
 const tags = ['events'];
@@ -23,6 +24,7 @@ export function addEventRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps): void {
       tags,
       body: EventBody,
       bodyRequired: true,
+      database: true,
       responses: {
         202: { description: 'Accepted and queued', schema: EventAnswerSchema },
         409: { description: 'This event id was used for a different request' },
@@ -83,6 +85,7 @@ export function addEventRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps): void {
           .regex(/^[\x21-\x7e]{1,255}$/)
           .openapi({ param: { name: 'id', in: 'path' } }),
       }),
+      database: true,
       responses: {
         200: { description: 'Deliveries and their attempt logs' },
         404: { description: 'No delivery has this event id or message id' },

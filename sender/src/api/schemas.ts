@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { CursorParam } from '@hookpipe/lib/api';
 import { FAULT_KINDS } from '../model/fault-kinds.js';
 
 /** Printable text without control characters (no CR/LF smuggling into headers or logs). */
@@ -115,16 +116,13 @@ export const ListWebhooksQuery = z.strictObject({
   customer_id: CustomerId.optional(),
   status: z.enum(['ACTIVE', 'DISABLED']).optional(),
   limit,
-  cursor: z.string().max(100).optional().openapi({ description: 'next_cursor of the previous page' }),
+  cursor: CursorParam,
 });
 
 export const ListDeliveriesQuery = z.strictObject({
   status: z.enum(['pending', 'held', 'delivered', 'failed', 'rejected', 'canceled']).optional(),
   limit,
-  cursor: z
-    .string()
-    .regex(/^\d{1,19}$/, 'is not a delivery cursor')
-    .optional(),
+  cursor: CursorParam,
 });
 
 export const StatsQuery = z.strictObject({

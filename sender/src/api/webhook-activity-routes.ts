@@ -1,11 +1,13 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { ApiError, newId } from '@hookpipe/lib';
+import { cursorFromQuery, defineRoute, encodeCursor } from '@hookpipe/lib/api';
 import { makePayloadSource, mergeData } from '../emitters/catalog.js';
 import { ingestEvent } from '../store/events.js';
 import { listDeliveries, webhookStats } from '../store/history.js';
 import { rotateSecret } from '../store/webhooks.js';
+import { readDeliveryCursor } from './cursors.js';
 import { requireWebhook, type ApiDeps } from './deps.js';
-import { defineRoute, type AppEnv } from './route.js';
+import type { AppEnv } from './env.js';
 import {
   EventAnswerSchema,
   IdParam,
@@ -28,6 +30,7 @@ export function addWebhookActivityRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps
       summary: 'Rotate the secret: the new one is shown once; old and new both sign during the grace period',
       tags,
       params: IdParam,
+      database: true,
       body: RotateBody,
       responses: {
         200: {
@@ -68,6 +71,7 @@ export function addWebhookActivityRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps
       summary: 'Attempts, success rate, latency p50/p99 and last error over a window',
       tags,
       params: IdParam,
+      database: true,
       query: StatsQuery,
       responses: { 200: { description: 'Statistics' }, ...notFound },
     },
@@ -86,6 +90,7 @@ export function addWebhookActivityRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps
       summary: 'Deliveries of a webhook, newest first',
       tags,
       params: IdParam,
+      database: true,
       query: ListDeliveriesQuery,
       responses: { 200: { description: 'A page of deliveries' }, ...notFound },
     },
@@ -93,11 +98,12 @@ export function addWebhookActivityRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps
       await requireWebhook(deps, params.id);
       const rows = await listDeliveries(deps.pool, params.id, {
         status: query.status,
-        before: query.cursor,
+        before: cursorFromQuery(query.cursor, readDeliveryCursor)?.id,
         limit: query.limit + 1,
       });
       const page = rows.slice(0, query.limit);
-      const next = rows.length > query.limit ? (page[page.length - 1]?.delivery_id ?? null) : null;
+      const last = page[page.length - 1];
+      const next = rows.length > query.limit && last ? encodeCursor({ id: last.delivery_id }) : null;
       return c.json({ data: page, next_cursor: next }, 200);
     },
   );
@@ -110,6 +116,7 @@ export function addWebhookActivityRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps
       summary: 'Send one catalog event to this webhook now (through the outbox, like POST /events)',
       tags,
       params: IdParam,
+      database: true,
       body: TriggerBody,
       bodyRequired: true,
       responses: {

@@ -1,8 +1,10 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { ApiError } from '@hookpipe/lib';
+import { cursorFromQuery, defineRoute, encodeCursor, pageSchema } from '@hookpipe/lib/api';
 import { insertWebhook, deleteWebhook, listWebhooks, updateWebhook } from '../store/webhooks.js';
+import { readWebhookCursor } from './cursors.js';
 import { checkTarget, requireWebhook, type ApiDeps } from './deps.js';
-import { defineRoute, type AppContext, type AppEnv } from './route.js';
+import type { AppContext, AppEnv } from './env.js';
 import {
   CreateWebhookBody,
   CreatedWebhookSchema,
@@ -43,6 +45,7 @@ export function addWebhookRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps): void 
   const createSpec = {
     tags,
     body: CreateWebhookBody,
+    database: true,
     bodyRequired: true,
     responses: {
       201: { description: 'Registered; the secret is shown only here', schema: CreatedWebhookSchema },
@@ -68,13 +71,14 @@ export function addWebhookRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps): void 
       summary: 'List webhooks as a plain array (the seed’s route); never shows secrets',
       tags,
       query: ListWebhooksQuery,
+      database: true,
       responses: { 200: { description: 'Webhooks', schema: z.array(WebhookSchema) } },
     },
     async (c, { query }) => {
       const rows = await listWebhooks(deps.pool, {
         customerId: query.customer_id,
         status: query.status,
-        after: query.cursor,
+        after: cursorFromQuery(query.cursor, readWebhookCursor)?.id,
         limit: query.limit,
       });
       return c.json(rows.map(webhookView), 200);
@@ -89,22 +93,19 @@ export function addWebhookRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps): void 
       summary: 'List webhooks, filtered and paginated',
       tags,
       query: ListWebhooksQuery,
-      responses: {
-        200: {
-          description: 'A page of webhooks',
-          schema: z.object({ data: z.array(WebhookSchema), next_cursor: z.string().nullable() }),
-        },
-      },
+      database: true,
+      responses: { 200: { description: 'A page of webhooks', schema: pageSchema(WebhookSchema) } },
     },
     async (c, { query }) => {
       const rows = await listWebhooks(deps.pool, {
         customerId: query.customer_id,
         status: query.status,
-        after: query.cursor,
+        after: cursorFromQuery(query.cursor, readWebhookCursor)?.id,
         limit: query.limit + 1,
       });
       const page = rows.slice(0, query.limit);
-      const next = rows.length > query.limit ? (page[page.length - 1]?.id ?? null) : null;
+      const last = page[page.length - 1];
+      const next = rows.length > query.limit && last ? encodeCursor({ id: last.id }) : null;
       return c.json({ data: page.map(webhookView), next_cursor: next }, 200);
     },
   );
@@ -119,6 +120,7 @@ export function addWebhookRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps): void 
       summary: 'Get a webhook',
       tags,
       params: IdParam,
+      database: true,
       responses: { 200: { description: 'The webhook', schema: WebhookSchema }, ...notFound },
     },
     async (c, { params }) => c.json(webhookView(await requireWebhook(deps, params.id)), 200),
@@ -132,6 +134,7 @@ export function addWebhookRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps): void 
       summary: 'Update a webhook; `active: true` re-enables a disabled one and resumes its held deliveries',
       tags,
       params: IdParam,
+      database: true,
       body: PatchWebhookBody,
       bodyRequired: true,
       responses: {
@@ -179,6 +182,7 @@ export function addWebhookRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps): void 
       summary: 'Delete a webhook: stops its emitter and cancels its undelivered messages',
       tags,
       params: IdParam,
+      database: true,
       responses: { 204: { description: 'Deleted' }, ...notFound },
     },
     async (c, { params }) => {

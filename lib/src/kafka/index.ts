@@ -1,0 +1,7 @@
+export * from './client.js';
+export * from './lag.js';
+export * from './log.js';
+export * from './producer-holder.js';
+export * from './publisher.js';
+export * from './records.js';
+export * from './sink.js';
