@@ -5,7 +5,7 @@ import type { SenderMetrics } from '../metrics.js';
 import type { SecretBox } from '../secrets.js';
 import type { TargetPolicy } from '../targets.js';
 import type { WebhookRow } from '../model/webhook.js';
-import { getWebhook } from '../store/webhooks.js';
+import { getWebhook } from '../store/webhooks-store.js';
 
 /** What the routes need; index.ts wires the real ones, tests their own. */
 export interface ApiDeps {

@@ -5,7 +5,7 @@ import { EVENT_TYPES } from '../emitters/catalog.js';
 import type { StartOptions } from '../emitters/manager.js';
 import type { EmitterRow } from '../model/emitter.js';
 import { FAULT_KINDS, type FaultShares } from '../model/fault-kinds.js';
-import { emitterCounts, listEmitters } from '../store/emitters.js';
+import { emitterCounts, listEmitters } from '../store/emitters-store.js';
 import { requireWebhook, type ApiDeps } from './deps.js';
 import type { AppEnv } from './env.js';
 import { EmitterBody, EmitterQuery, EmitterSchema, ListEmittersQuery, StopQuery } from './schemas.js';

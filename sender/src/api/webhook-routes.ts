@@ -1,7 +1,7 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { ApiError } from '@hookpipe/lib';
 import { cursorFromQuery, defineRoute, encodeCursor, pageSchema } from '@hookpipe/lib/api';
-import { insertWebhook, deleteWebhook, listWebhooks, updateWebhook } from '../store/webhooks.js';
+import { insertWebhook, deleteWebhook, listWebhooks, updateWebhook } from '../store/webhooks-store.js';
 import { readWebhookCursor } from './cursors.js';
 import { checkTarget, requireWebhook, type ApiDeps } from './deps.js';
 import type { AppContext, AppEnv } from './env.js';

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger, type Clock } from '@hookpipe/lib';
 import type { ClaimedDelivery } from '../model/delivery.js';
-import type { ClaimOptions } from '../store/outbox.js';
+import type { ClaimOptions } from '../store/outbox-store.js';
 import { makeClaimLoop, type ClaimLoopOptions } from './claim-loop.js';
 import { makeSlots } from './slots.js';
 

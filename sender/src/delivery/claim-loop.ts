@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { delay, exponentialBackoff, isTransientDbError, type Clock, type Logger } from '@hookpipe/lib';
 import type { ClaimedDelivery } from '../model/delivery.js';
-import type { ClaimOptions } from '../store/outbox.js';
+import type { ClaimOptions } from '../store/outbox-store.js';
 import type { Slots } from './slots.js';
 
 /** Claims stay batches: at most one per this many ms however often slots free up. */

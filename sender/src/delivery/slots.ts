@@ -1,5 +1,5 @@
 import type { ClaimedDelivery } from '../model/delivery.js';
-import { slotKeys } from '../store/outbox.js';
+import { slotKeys } from '../store/outbox-store.js';
 
 /**
  * How many attempts run: in total (bounded by the worker's concurrency), and per webhook and

@@ -1,8 +1,8 @@
 import type { Logger, Pool } from '@hookpipe/lib';
 import type { SenderMetrics } from '../metrics.js';
 import type { ClaimedDelivery, Completion } from '../model/delivery.js';
-import { recordCompletions } from '../store/completions.js';
-import { claimDue, tidyOutbox } from '../store/outbox.js';
+import { recordCompletions } from '../store/completions-store.js';
+import { claimDue, tidyOutbox } from '../store/outbox-store.js';
 import { makeClaimLoop } from './claim-loop.js';
 import { makeCompletionFlush } from './completion-flush.js';
 import { processDelivery, type ProcessDeps } from './process.js';

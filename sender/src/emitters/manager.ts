@@ -10,7 +10,7 @@ import {
   insertEmitter,
   lastDelivered,
   listEmitters,
-} from '../store/emitters.js';
+} from '../store/emitters-store.js';
 import { makePayloadSource, hashKey } from './catalog.js';
 import { dueCount, emitterEvent, tickMs } from './events.js';
 
