@@ -40,7 +40,7 @@ function controllableOutbox() {
           if (waiter) waiter(claim);
           else unseen.push(claim);
         }),
-      tidyOutbox: (now: number) => {
+      tidy: (now: number) => {
         tidied.push(now);
         return Promise.resolve();
       },

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { delay, exponentialBackoff, isTransientDbError, type Clock, type Logger } from '@hookpipe/lib';
 import type { ClaimedDelivery } from '../model/delivery.js';
-import type { ClaimOptions } from '../store/outbox-store.js';
+import type { OutboxStore } from '../store/outbox-store.js';
 import type { Slots } from './slots.js';
 
 /** Claims stay batches: at most one per this many ms however often slots free up. */
@@ -11,10 +11,7 @@ const TIDY_EVERY_MS = 10_000;
 export interface ClaimLoopDeps {
   clock: Clock;
   logger: Logger;
-  outbox: {
-    claimDue(opts: ClaimOptions): Promise<ClaimedDelivery[]>;
-    tidyOutbox(now: number): Promise<void>;
-  };
+  outbox: Pick<OutboxStore, 'claimDue' | 'tidy'>;
   slots: Slots;
   /** Whether finished attempts may pile up further before they are recorded. */
   hasRoom(): boolean;
@@ -92,9 +89,7 @@ export function makeClaimLoop(deps: ClaimLoopDeps, options: ClaimLoopOptions): C
       const now = clock();
       if (now - lastTidy > TIDY_EVERY_MS) {
         lastTidy = now;
-        await deps.outbox
-          .tidyOutbox(now)
-          .catch((err: unknown) => logger.warn({ err }, 'outbox tidy-up failed'));
+        await deps.outbox.tidy(now).catch((err: unknown) => logger.warn({ err }, 'outbox tidy-up failed'));
       }
       if (slots.free() > 0 && deps.hasRoom()) {
         // The clock may step back: never wait longer than one gap.

@@ -18,7 +18,7 @@ function controllableWrites() {
   const parked = new Set<Write>();
   let failing = false;
   let tries = 0;
-  const recordCompletions = (batch: readonly Completion[], opts: Write['opts']) =>
+  const record = (batch: readonly Completion[], opts: Write['opts']) =>
     new Promise<string[]>((resolve, reject) => {
       tries += 1;
       if (failing) return reject(new Error('connection refused'));
@@ -40,7 +40,7 @@ function controllableWrites() {
       else unseen.push(write);
     });
   return {
-    recordCompletions,
+    record,
     next: () => {
       const write = unseen.shift();
       return write ? Promise.resolve(write) : new Promise<Write>((r) => waiters.push(r));
@@ -87,7 +87,7 @@ function setup(options: Partial<CompletionFlushOptions> = {}) {
       clock: () => 1_700_000_001_000,
       logger: silentLogger(),
       metrics,
-      recordCompletions: writes.recordCompletions,
+      completions: { record: writes.record },
       onFlushed: () => (flushed += 1),
     },
     {

@@ -1,6 +1,7 @@
 import { delay, exponentialBackoff, isTransientDbError, type Clock, type Logger } from '@hookpipe/lib';
 import type { SenderMetrics } from '../metrics.js';
 import type { Completion } from '../model/delivery.js';
+import type { CompletionsStore } from '../store/completions-store.js';
 
 const BATCH = 1000;
 /** Failed writes in a row after which a closing flush drops what is left (leases resend it). */
@@ -10,11 +11,7 @@ export interface CompletionFlushDeps {
   clock: Clock;
   logger: Logger;
   metrics: Pick<SenderMetrics, 'webhooksDisabled'>;
-  /** Writes one batch; returns the webhooks it disabled. */
-  recordCompletions(
-    batch: readonly Completion[],
-    opts: { now: number; disableAfterMs: number | null },
-  ): Promise<string[]>;
+  completions: Pick<CompletionsStore, 'record'>;
   /** Called after each flush ends: finished attempts no longer hold buffer room. */
   onFlushed(): void;
 }
@@ -66,7 +63,7 @@ export function makeCompletionFlush(
     while (buffer.length > 0) {
       const batch = buffer.slice(0, BATCH);
       try {
-        const disabled = await deps.recordCompletions(batch, {
+        const disabled = await deps.completions.record(batch, {
           now: clock(),
           disableAfterMs: options.disableAfterMs,
         });

@@ -1,8 +1,8 @@
-import type { Logger, Pool } from '@hookpipe/lib';
+import type { Logger } from '@hookpipe/lib';
 import type { SenderMetrics } from '../metrics.js';
 import type { ClaimedDelivery, Completion } from '../model/delivery.js';
-import { recordCompletions } from '../store/completions-store.js';
-import { claimDue, tidyOutbox } from '../store/outbox-store.js';
+import type { CompletionsStore } from '../store/completions-store.js';
+import type { OutboxStore } from '../store/outbox-store.js';
 import { makeClaimLoop } from './claim-loop.js';
 import { makeCompletionFlush } from './completion-flush.js';
 import { processDelivery, type ProcessDeps } from './process.js';
@@ -36,18 +36,23 @@ export interface DeliveryWorker {
  * records finished attempts in batched transactions.
  */
 export function makeDeliveryWorker(
-  deps: ProcessDeps & { pool: Pool; logger: Logger; metrics: SenderMetrics },
+  deps: ProcessDeps & {
+    outbox: OutboxStore;
+    completions: CompletionsStore;
+    logger: Logger;
+    metrics: SenderMetrics;
+  },
   options: WorkerOptions,
 ): DeliveryWorker {
-  const { pool, logger, clock, metrics } = deps;
+  const { logger, clock, metrics } = deps;
   const slots = makeSlots(options.concurrency);
   const running = new Set<Promise<void>>();
-  const completions = makeCompletionFlush(
+  const flush = makeCompletionFlush(
     {
       clock,
       logger,
       metrics,
-      recordCompletions: (batch, opts) => recordCompletions(pool, batch, opts),
+      completions: deps.completions,
       onFlushed: () => claims.freed(false),
     },
     {
@@ -60,9 +65,9 @@ export function makeDeliveryWorker(
     {
       clock,
       logger,
-      outbox: { claimDue: (opts) => claimDue(pool, opts), tidyOutbox: (now) => tidyOutbox(pool, now) },
+      outbox: deps.outbox,
       slots,
-      hasRoom: () => completions.hasRoom(),
+      hasRoom: () => flush.hasRoom(),
       dispatch,
     },
     { claimBatch: options.claimBatch, pollIntervalMs: options.pollIntervalMs, leaseMs: options.leaseMs },
@@ -72,7 +77,7 @@ export function makeDeliveryWorker(
     const release = slots.take(row);
     metrics.inFlight.inc();
     const task = processDelivery(row, deps).then((done) => {
-      completions.add(done);
+      flush.add(done);
       metrics.observeAttempt(done);
       logAttempt(logger, done, options.logEvents ?? false);
     });
@@ -93,7 +98,7 @@ export function makeDeliveryWorker(
       stopped ??= (async () => {
         await claims.stop();
         await Promise.allSettled([...running]);
-        await completions.close();
+        await flush.close();
       })();
       return stopped;
     },

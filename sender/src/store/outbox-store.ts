@@ -76,56 +76,64 @@ export interface ClaimOptions {
 export const slotKeys = (d: { webhookId: string; emitterId: string | null }): string[] =>
   d.emitterId === null ? [`w:${d.webhookId}`] : [`w:${d.webhookId}`, `e:${d.emitterId}`];
 
-/**
- * Claims up to `limit` due deliveries (FOR UPDATE SKIP LOCKED, so several senders share the
- * outbox), keeping each webhook within its `max_in_flight` and each emitter's deliveries within
- * its `concurrency`, counting what is `busy` already (keys from {@link slotKeys}). A claim moves
- * next_attempt_at out by the lease and counts the attempt: if this process dies, the row is due
- * again once the lease runs out.
- */
-export async function claimDue(pool: Pool, opts: ClaimOptions): Promise<ClaimedDelivery[]> {
-  const keys = [...opts.busy.keys()];
-  const ids = (prefix: string) => opts.saturated.filter((k) => k.startsWith(prefix)).map((k) => k.slice(2));
-  const { rows } = await pool.query<ClaimRow>(CLAIM_SQL, [
-    keys,
-    keys.map((k) => opts.busy.get(k) ?? 0),
-    new Date(opts.now),
-    ids('w:'),
-    ids('e:'),
-    opts.limit * 2,
-    opts.limit,
-    opts.leaseMs,
-    opts.token,
-  ]);
-  return rows.map((r) => ({
-    id: r.id,
-    token: opts.token,
-    messageId: r.message_id,
-    webhookId: r.webhook_id,
-    customerId: r.customer_id,
-    emitterId: r.emitter_id,
-    url: r.url,
-    headers: r.headers,
-    secrets: r.secrets,
-    body: r.body,
-    fault: r.fault,
-    attempt: r.attempts,
-    caps: { webhook: r.webhook_cap, emitter: r.emitter_cap },
-  }));
+/** The outbox as the delivery worker sees it: claims of due deliveries, and repairs. */
+export function makeOutboxStore(pool: Pool) {
+  return {
+    /**
+     * Claims up to `limit` due deliveries (FOR UPDATE SKIP LOCKED, so several senders share the
+     * outbox), keeping each webhook within its `max_in_flight` and each emitter's deliveries within
+     * its `concurrency`, counting what is `busy` already (keys from {@link slotKeys}). A claim moves
+     * next_attempt_at out by the lease and counts the attempt: if this process dies, the row is due
+     * again once the lease runs out.
+     */
+    async claimDue(opts: ClaimOptions): Promise<ClaimedDelivery[]> {
+      const keys = [...opts.busy.keys()];
+      const ids = (prefix: string) =>
+        opts.saturated.filter((k) => k.startsWith(prefix)).map((k) => k.slice(2));
+      const { rows } = await pool.query<ClaimRow>(CLAIM_SQL, [
+        keys,
+        keys.map((k) => opts.busy.get(k) ?? 0),
+        new Date(opts.now),
+        ids('w:'),
+        ids('e:'),
+        opts.limit * 2,
+        opts.limit,
+        opts.leaseMs,
+        opts.token,
+      ]);
+      return rows.map((r) => ({
+        id: r.id,
+        token: opts.token,
+        messageId: r.message_id,
+        webhookId: r.webhook_id,
+        customerId: r.customer_id,
+        emitterId: r.emitter_id,
+        url: r.url,
+        headers: r.headers,
+        secrets: r.secrets,
+        body: r.body,
+        fault: r.fault,
+        attempt: r.attempts,
+        caps: { webhook: r.webhook_cap, emitter: r.emitter_cap },
+      }));
+    },
+
+    /**
+     * Repairs what a race or a crash can leave: pending deliveries of a DISABLED webhook go to
+     * held, and those of a deleted webhook to canceled. Cheap (partial index), run now and then.
+     */
+    async tidy(now: number): Promise<void> {
+      await pool.query(
+        `UPDATE deliveries d SET status = CASE WHEN w.deleted_at IS NOT NULL THEN 'canceled' ELSE 'held' END,
+                finished_at = CASE WHEN w.deleted_at IS NOT NULL THEN $1::timestamptz ELSE NULL END
+         FROM webhooks w
+         WHERE w.id = d.webhook_id
+           AND ((d.status = 'pending' AND w.status = 'DISABLED' AND w.deleted_at IS NULL)
+             OR (d.status IN ('pending', 'held') AND w.deleted_at IS NOT NULL))`,
+        [new Date(now)],
+      );
+    },
+  };
 }
 
-/**
- * Repairs what a race or a crash can leave: pending deliveries of a DISABLED webhook go to
- * held, and those of a deleted webhook to canceled. Cheap (partial index), run now and then.
- */
-export async function tidyOutbox(pool: Pool, now: number): Promise<void> {
-  await pool.query(
-    `UPDATE deliveries d SET status = CASE WHEN w.deleted_at IS NOT NULL THEN 'canceled' ELSE 'held' END,
-            finished_at = CASE WHEN w.deleted_at IS NOT NULL THEN $1::timestamptz ELSE NULL END
-     FROM webhooks w
-     WHERE w.id = d.webhook_id
-       AND ((d.status = 'pending' AND w.status = 'DISABLED' AND w.deleted_at IS NULL)
-         OR (d.status IN ('pending', 'held') AND w.deleted_at IS NOT NULL))`,
-    [new Date(now)],
-  );
-}
+export type OutboxStore = ReturnType<typeof makeOutboxStore>;
