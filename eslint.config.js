@@ -2,6 +2,21 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/** @param {string[]} folders imports from these sibling folders are errors */
+const notFrom = (folders) => ({
+  'no-restricted-imports': [
+    'error',
+    {
+      patterns: [
+        {
+          regex: `(^|/)(${folders.join('|')})/`,
+          message: `not from ${folders.join('/, ')}/: the sender's layers point one way; shared types go in model/`,
+        },
+      ],
+    },
+  ],
+});
+
 export default tseslint.config(
   {
     ignores: [
@@ -32,6 +47,11 @@ export default tseslint.config(
       'no-console': 'error',
     },
   },
+  // The sender's layers point one way: model ← store ← api, delivery, emitters. The API wakes the
+  // delivery worker through its deps and never imports it.
+  { files: ['sender/src/model/**'], rules: notFrom(['store', 'api', 'delivery', 'emitters']) },
+  { files: ['sender/src/store/**'], rules: notFrom(['api', 'delivery', 'emitters']) },
+  { files: ['sender/src/api/**'], rules: notFrom(['delivery']) },
   {
     // Entry points, the stack CLI, scripts, benchmarks and tests may print to the terminal.
     files: ['**/src/index.ts', 'stack/src/**', 'test/**', 'bench/**', '**/*.test.ts', 'scripts/**'],

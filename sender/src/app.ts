@@ -75,7 +75,7 @@ export function makeApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {
     try {
-      await deps.pool.query('SELECT 1');
+      await deps.history.ping();
       return c.json({ status: 'ready' });
     } catch {
       return errorResponse(c, 503, 'not_ready', 'the sender database does not answer');

@@ -17,6 +17,12 @@ import { makeEmitterManager } from './emitters/manager.js';
 import { makeSenderMetrics } from './metrics.js';
 import { makeSenderRetention } from './retention.js';
 import { makeSecretBox } from './secrets.js';
+import { makeCompletionsStore } from './store/completions-store.js';
+import { makeEmittersStore } from './store/emitters-store.js';
+import { makeEventsStore } from './store/events-store.js';
+import { makeHistoryStore } from './store/history-store.js';
+import { makeOutboxStore } from './store/outbox-store.js';
+import { makeWebhooksStore } from './store/webhooks-store.js';
 import { makeTargetPolicy } from './targets.js';
 
 async function main(): Promise<void> {
@@ -37,6 +43,7 @@ async function main(): Promise<void> {
     applicationName: 'hookpipe-sender',
   });
   shutdown.add('database pool', () => pool.end());
+  const emitterRows = makeEmittersStore(pool);
 
   const metrics = makeSenderMetrics();
   const box = makeSecretBox(config.SENDER_SECRET_KEY ? secretKeyBytes(config.SENDER_SECRET_KEY) : null);
@@ -45,7 +52,8 @@ async function main(): Promise<void> {
   shutdown.add('outbound connections', () => http.close());
   const worker = makeDeliveryWorker(
     {
-      pool,
+      outbox: makeOutboxStore(pool),
+      completions: makeCompletionsStore(pool),
       logger: logger.child({ component: 'delivery' }),
       metrics,
       clock,
@@ -74,7 +82,7 @@ async function main(): Promise<void> {
   shutdown.add('delivery worker', () => worker.stop());
 
   const emitters = makeEmitterManager({
-    pool,
+    emitterRows,
     logger: logger.child({ component: 'emitters' }),
     clock,
     metrics,
@@ -91,7 +99,10 @@ async function main(): Promise<void> {
     logger,
     apiKeys: config.SENDER_API_KEY,
     corsOrigins: config.SENDER_CORS_ORIGINS,
-    pool,
+    webhooks: makeWebhooksStore(pool),
+    events: makeEventsStore(pool),
+    history: makeHistoryStore(pool),
+    emitterRows,
     clock,
     box,
     targets,

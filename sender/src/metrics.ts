@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, makeRegistry, type Registry } from '@hookpipe/lib';
-import type { Completion } from './store/outbox.js';
+import type { Completion } from './model/delivery.js';
 
 export interface SenderMetrics {
   registry: Registry;

@@ -1,14 +1,22 @@
-import { ApiError, type Clock, type Pool } from '@hookpipe/lib';
+import { ApiError, type Clock } from '@hookpipe/lib';
 import { validationError } from '@hookpipe/lib/api';
 import type { EmitterManager } from '../emitters/manager.js';
 import type { SenderMetrics } from '../metrics.js';
 import type { SecretBox } from '../secrets.js';
 import type { TargetPolicy } from '../targets.js';
-import { getWebhook, type WebhookRow } from '../store/webhooks.js';
+import type { WebhookRow } from '../model/webhook.js';
+import type { EmittersStore } from '../store/emitters-store.js';
+import type { EventsStore } from '../store/events-store.js';
+import type { HistoryStore } from '../store/history-store.js';
+import type { WebhooksStore } from '../store/webhooks-store.js';
 
 /** What the routes need; index.ts wires the real ones, tests their own. */
 export interface ApiDeps {
-  pool: Pool;
+  webhooks: WebhooksStore;
+  events: EventsStore;
+  history: HistoryStore;
+  /** The emitters' rows and counters; `emitters` runs them. */
+  emitterRows: EmittersStore;
   clock: Clock;
   box: SecretBox;
   targets: TargetPolicy;
@@ -30,7 +38,7 @@ export interface ApiDeps {
 
 /** The webhook, or a 404 in the shared error shape. */
 export async function requireWebhook(deps: ApiDeps, id: string): Promise<WebhookRow> {
-  const webhook = await getWebhook(deps.pool, id);
+  const webhook = await deps.webhooks.get(id);
   if (!webhook) throw new ApiError(404, 'webhook_not_found', `no webhook ${id}`);
   return webhook;
 }

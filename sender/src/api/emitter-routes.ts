@@ -1,10 +1,10 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { ApiError } from '@hookpipe/lib';
 import { defineRoute, validationError } from '@hookpipe/lib/api';
-import { FAULT_KINDS } from '../delivery/attempt.js';
 import { EVENT_TYPES } from '../emitters/catalog.js';
 import type { StartOptions } from '../emitters/manager.js';
-import { emitterCounts, listEmitters, type EmitterRow, type FaultShares } from '../store/emitters.js';
+import type { EmitterRow } from '../model/emitter.js';
+import { FAULT_KINDS, type FaultShares } from '../model/fault-kinds.js';
 import { requireWebhook, type ApiDeps } from './deps.js';
 import type { AppEnv } from './env.js';
 import { EmitterBody, EmitterQuery, EmitterSchema, ListEmittersQuery, StopQuery } from './schemas.js';
@@ -65,10 +65,7 @@ export function startOptions(
 
 export function addEmitterRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps): void {
   const view = async (rows: EmitterRow[]) => {
-    const counts = await emitterCounts(
-      deps.pool,
-      rows.map((r) => r.id),
-    );
+    const counts = await deps.emitterRows.counts(rows.map((r) => r.id));
     return rows.map((r) => emitterView(r, counts.get(r.id)));
   };
   const ownedWebhook = async (customerId: string, webhookId: string) => {
@@ -157,7 +154,7 @@ export function addEmitterRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps): void 
       responses: { 200: { description: 'Emitters', schema: z.object({ data: z.array(EmitterSchema) }) } },
     },
     async (c, { query }) => {
-      const rows = await listEmitters(deps.pool, {
+      const rows = await deps.emitterRows.list({
         status: query.status === 'all' ? undefined : query.status,
         webhookId: query.webhook_id,
         limit: query.limit,

@@ -2,8 +2,6 @@ import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { ApiError, newId } from '@hookpipe/lib';
 import { defineRoute } from '@hookpipe/lib/api';
 import { makePayloadSource, describeEventTypes } from '../emitters/catalog.js';
-import { ingestEvent } from '../store/events.js';
-import { attemptsFor } from '../store/history.js';
 import type { ApiDeps } from './deps.js';
 import type { AppEnv } from './env.js';
 import { EventAnswerSchema, EventBody } from './schemas.js';
@@ -41,8 +39,7 @@ export function addEventRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps): void {
         );
       }
       const now = deps.clock();
-      const result = await ingestEvent(
-        deps.pool,
+      const result = await deps.events.ingest(
         {
           id: body.id ?? newId('evt', now),
           type: body.type,
@@ -92,7 +89,7 @@ export function addEventRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps): void {
       },
     },
     async (c, { params }) => {
-      const deliveries = await attemptsFor(deps.pool, params.id);
+      const deliveries = await deps.history.attemptsFor(params.id);
       if (deliveries.length === 0) {
         throw new ApiError(404, 'event_not_found', `no delivery for event or message ${params.id}`);
       }

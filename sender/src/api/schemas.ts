@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { CursorParam } from '@hookpipe/lib/api';
-import { FAULT_KINDS } from '../delivery/attempt.js';
+import { FAULT_KINDS } from '../model/fault-kinds.js';
 
 /** Printable text without control characters (no CR/LF smuggling into headers or logs). */
 const text = (max: number) =>

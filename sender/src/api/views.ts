@@ -1,6 +1,7 @@
 import type { z } from '@hono/zod-openapi';
-import type { EmitterCounts, EmitterRow } from '../store/emitters.js';
-import type { WebhookRow } from '../store/webhooks.js';
+import type { EmitterRow } from '../model/emitter.js';
+import type { WebhookRow } from '../model/webhook.js';
+import type { EmitterCounts } from '../store/emitters-store.js';
 import type { EmitterSchema, WebhookSchema } from './schemas.js';
 
 const iso = (d: Date | null) => (d === null ? null : d.toISOString());

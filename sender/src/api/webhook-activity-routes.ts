@@ -2,9 +2,6 @@ import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { ApiError, newId } from '@hookpipe/lib';
 import { cursorFromQuery, defineRoute, encodeCursor } from '@hookpipe/lib/api';
 import { makePayloadSource, mergeData } from '../emitters/catalog.js';
-import { ingestEvent } from '../store/events.js';
-import { listDeliveries, webhookStats } from '../store/history.js';
-import { rotateSecret } from '../store/webhooks.js';
 import { readDeliveryCursor } from './cursors.js';
 import { requireWebhook, type ApiDeps } from './deps.js';
 import type { AppEnv } from './env.js';
@@ -45,7 +42,7 @@ export function addWebhookActivityRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps
       },
     },
     async (c, { params, body }) => {
-      const rotated = await rotateSecret(deps.pool, params.id, {
+      const rotated = await deps.webhooks.rotateSecret(params.id, {
         now: deps.clock(),
         graceS: body.grace_seconds ?? deps.settings.rotationGraceS,
         box: deps.box,
@@ -77,7 +74,7 @@ export function addWebhookActivityRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps
     },
     async (c, { params, query }) => {
       await requireWebhook(deps, params.id);
-      const stats = await webhookStats(deps.pool, params.id, { now: deps.clock(), windowS: query.window });
+      const stats = await deps.history.webhookStats(params.id, { now: deps.clock(), windowS: query.window });
       return c.json({ webhook_id: params.id, ...stats }, 200);
     },
   );
@@ -96,7 +93,7 @@ export function addWebhookActivityRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps
     },
     async (c, { params, query }) => {
       await requireWebhook(deps, params.id);
-      const rows = await listDeliveries(deps.pool, params.id, {
+      const rows = await deps.history.listDeliveries(params.id, {
         status: query.status,
         before: cursorFromQuery(query.cursor, readDeliveryCursor)?.id,
         limit: query.limit + 1,
@@ -139,8 +136,7 @@ export function addWebhookActivityRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps
         makePayloadSource(deps.settings.fakerSeed).data(body.type, new Date(now)),
         body.overrides ?? {},
       );
-      const result = await ingestEvent(
-        deps.pool,
+      const result = await deps.events.ingest(
         {
           id: newId('evt', now),
           type: body.type,

@@ -1,7 +1,6 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { ApiError } from '@hookpipe/lib';
 import { cursorFromQuery, defineRoute, encodeCursor, pageSchema } from '@hookpipe/lib/api';
-import { insertWebhook, deleteWebhook, listWebhooks, updateWebhook } from '../store/webhooks.js';
 import { readWebhookCursor } from './cursors.js';
 import { checkTarget, requireWebhook, type ApiDeps } from './deps.js';
 import type { AppContext, AppEnv } from './env.js';
@@ -20,8 +19,7 @@ const tags = ['webhooks'];
 export function addWebhookRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps): void {
   const create = async (c: AppContext, body: z.output<typeof CreateWebhookBody>) => {
     checkTarget(deps, body.webhook_url);
-    const result = await insertWebhook(
-      deps.pool,
+    const result = await deps.webhooks.insert(
       {
         customerId: body.customer_id,
         url: body.webhook_url,
@@ -75,7 +73,7 @@ export function addWebhookRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps): void 
       responses: { 200: { description: 'Webhooks', schema: z.array(WebhookSchema) } },
     },
     async (c, { query }) => {
-      const rows = await listWebhooks(deps.pool, {
+      const rows = await deps.webhooks.list({
         customerId: query.customer_id,
         status: query.status,
         after: cursorFromQuery(query.cursor, readWebhookCursor)?.id,
@@ -97,7 +95,7 @@ export function addWebhookRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps): void 
       responses: { 200: { description: 'A page of webhooks', schema: pageSchema(WebhookSchema) } },
     },
     async (c, { query }) => {
-      const rows = await listWebhooks(deps.pool, {
+      const rows = await deps.webhooks.list({
         customerId: query.customer_id,
         status: query.status,
         after: cursorFromQuery(query.cursor, readWebhookCursor)?.id,
@@ -145,8 +143,7 @@ export function addWebhookRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps): void 
     },
     async (c, { params, body }) => {
       if (body.webhook_url !== undefined) checkTarget(deps, body.webhook_url);
-      const result = await updateWebhook(
-        deps.pool,
+      const result = await deps.webhooks.update(
         params.id,
         {
           url: body.webhook_url,
@@ -188,7 +185,7 @@ export function addWebhookRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps): void 
     async (c, { params }) => {
       await requireWebhook(deps, params.id);
       await deps.emitters.stop(params.id, 'webhook deleted');
-      if (!(await deleteWebhook(deps.pool, params.id, deps.clock()))) {
+      if (!(await deps.webhooks.remove(params.id, deps.clock()))) {
         throw new ApiError(404, 'webhook_not_found', `no webhook ${params.id}`);
       }
       c.var.log.info({ webhookId: params.id }, 'webhook deleted');

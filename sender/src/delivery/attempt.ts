@@ -1,15 +1,7 @@
 import { generateSecret, signatureHeaders, unixSeconds, type Clock } from '@hookpipe/lib';
+import type { FaultKind } from '../model/fault-kinds.js';
 import { parseRetryAfter, type AttemptResult } from './decide.js';
 import { TimeoutError, type Post } from './transport.js';
-
-export const FAULT_KINDS = [
-  'bad_signature',
-  'stale_timestamp',
-  'duplicate_id',
-  'oversized',
-  'malformed_json',
-] as const;
-export type FaultKind = (typeof FAULT_KINDS)[number];
 
 /** One message to one webhook, as the outbox holds it. */
 export interface Outbound {

@@ -1,4 +1,5 @@
 import { fullJitterBackoff } from '@hookpipe/lib';
+import type { Decision } from '../model/decision.js';
 
 /** What one HTTP attempt came to, before any decision. */
 export interface AttemptResult {
@@ -9,12 +10,6 @@ export interface AttemptResult {
   /** `Retry-After` as a delay in ms from when the answer came; null when absent or unreadable. */
   retryAfterMs: number | null;
 }
-
-export type Decision =
-  | { kind: 'delivered' }
-  | { kind: 'retry'; at: number; reason: string }
-  /** The delivery is over without a 2xx. For fault deliveries this is `rejected`, not `failed`. */
-  | { kind: 'failed' | 'rejected'; reason: string };
 
 export interface RetryPolicy {
   maxAttempts: number;

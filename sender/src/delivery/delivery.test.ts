@@ -5,7 +5,7 @@ import { Webhook } from 'standardwebhooks';
 import { generateSecret, systemClock, type Clock } from '@hookpipe/lib';
 import { makeSecretBox } from '../secrets.js';
 import { makeTargetPolicy, DEFAULT_ALLOWED_HOSTS } from '../targets.js';
-import type { ClaimedDelivery, Completion } from '../store/outbox.js';
+import type { ClaimedDelivery, Completion } from '../model/delivery.js';
 import { processDelivery, type ProcessDeps } from './process.js';
 import { makeHttpPost } from './transport.js';
 

@@ -1,13 +1,9 @@
 import { newId } from '@hookpipe/lib';
-import { FAULT_KINDS, type FaultKind } from '../delivery/attempt.js';
-import type { NewDelivery } from '../store/enqueue.js';
-import type { FaultShares, SimulateShares } from '../store/emitters.js';
+import type { NewDelivery } from '../model/delivery.js';
+import type { SimulateShares } from '../model/emitter.js';
+import { eventBody } from '../model/event-body.js';
+import { FAULT_KINDS, type FaultKind, type FaultShares } from '../model/fault-kinds.js';
 import type { Data, PayloadSource } from './catalog.js';
-
-/** The contract's body: `{ type, timestamp, data }`, as the exact bytes to sign and send. */
-export function eventBody(type: string, timestamp: Date, data: Data): Buffer {
-  return Buffer.from(JSON.stringify({ type, timestamp: timestamp.toISOString(), data }), 'utf8');
-}
 
 /** Picks a fault kind for one event from a uniform draw `r` in [0, 1); null = a normal event. */
 export function pickFault(shares: FaultShares, r: number): FaultKind | null {

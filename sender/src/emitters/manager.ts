@@ -1,30 +1,15 @@
-import { delay, errorMessage, newId, type Clock, type Logger, type Pool } from '@hookpipe/lib';
+import { delay, errorMessage, newId, type Clock, type Logger } from '@hookpipe/lib';
 import type { SenderMetrics } from '../metrics.js';
-import {
-  countRunning,
-  currentEmitter,
-  emitBatch,
-  emitterBacklog,
-  finishEmitter,
-  insertEmitter,
-  lastDelivered,
-  listEmitters,
-  type EmitterRow,
-  type FaultShares,
-  type SimulateShares,
-} from '../store/emitters.js';
+import type { EmitterRow } from '../model/emitter.js';
+import type { EmittersStore } from '../store/emitters-store.js';
 import { makePayloadSource, hashKey } from './catalog.js';
 import { dueCount, emitterEvent, tickMs } from './events.js';
 
-export interface StartOptions {
-  rate: number;
-  maxCount: number | null;
-  durationMs: number | null;
-  eventTypes: string[];
-  faults: FaultShares;
-  simulate: SimulateShares;
-  concurrency: number;
-}
+/** What a start asks for: the run's settings as its emitter row keeps them. */
+export type StartOptions = Pick<
+  EmitterRow,
+  'rate' | 'maxCount' | 'durationMs' | 'eventTypes' | 'faults' | 'simulate' | 'concurrency'
+>;
 
 export type StartResult =
   { ok: true; emitter: EmitterRow; created: boolean } | { ok: false; reason: 'limit'; message: string };
@@ -41,7 +26,7 @@ export interface EmitterManager {
 }
 
 export interface EmitterManagerDeps {
-  pool: Pool;
+  emitterRows: EmittersStore;
   logger: Logger;
   clock: Clock;
   metrics: SenderMetrics;
@@ -58,7 +43,7 @@ export interface EmitterManagerDeps {
  * events to the outbox in one transaction. Starts and stops of one webhook are serialised.
  */
 export function makeEmitterManager(deps: EmitterManagerDeps): EmitterManager {
-  const { pool, logger, clock } = deps;
+  const { emitterRows, logger, clock } = deps;
   const loops = new Map<string, { abort: AbortController; done: Promise<void> }>();
   const locks = new Map<string, Promise<unknown>>();
   let closed = false;
@@ -90,7 +75,7 @@ export function makeEmitterManager(deps: EmitterManagerDeps): EmitterManager {
     let since = clock();
     let done = 0;
     let emitted = e.emitted;
-    let delivered: Awaited<ReturnType<typeof lastDelivered>> = null;
+    let delivered: Awaited<ReturnType<EmittersStore['lastDelivered']>> = null;
     let deliveredAt = 0;
     let paused = false;
     let failing = false;
@@ -100,7 +85,7 @@ export function makeEmitterManager(deps: EmitterManagerDeps): EmitterManager {
       const remaining = e.maxCount === null ? Infinity : e.maxCount - emitted;
       if ((e.endsAt && now >= e.endsAt.getTime()) || remaining <= 0) {
         const why = remaining <= 0 ? `count ${e.maxCount} reached` : 'duration reached';
-        await finishEmitter(pool, e.id, 'completed', why, now);
+        await emitterRows.finish(e.id, 'completed', why, now);
         log.info({ emitted, reason: why }, 'emitter completed');
         return;
       }
@@ -114,7 +99,7 @@ export function makeEmitterManager(deps: EmitterManagerDeps): EmitterManager {
           done = 1 - n; // so that, with these n counted, nothing more is owed at `now`
         }
         if (n > 0) {
-          const room = deps.maxBacklog - (await emitterBacklog(pool, e.id));
+          const room = deps.maxBacklog - (await emitterRows.backlog(e.id));
           if (room <= 0) {
             if (!paused) log.warn({ maxBacklog: deps.maxBacklog }, 'emitter paused: backlog full');
             paused = true;
@@ -125,7 +110,7 @@ export function makeEmitterManager(deps: EmitterManagerDeps): EmitterManager {
             paused = false;
             n = Math.min(n, room);
             if ((e.faults.duplicate_id ?? 0) > 0 && now - deliveredAt > 1000) {
-              delivered = await lastDelivered(pool, e);
+              delivered = await emitterRows.lastDelivered(e);
               deliveredAt = now;
             }
             const at = new Date(now);
@@ -143,7 +128,7 @@ export function makeEmitterManager(deps: EmitterManagerDeps): EmitterManager {
                 delivered,
               }),
             );
-            const inserted = await emitBatch(pool, e.id, rows, now);
+            const inserted = await emitterRows.emitBatch(e.id, rows, now);
             if (inserted === 0) {
               log.info('emitter no longer running in the database (or its webhook is gone): loop ends');
               return;
@@ -170,12 +155,12 @@ export function makeEmitterManager(deps: EmitterManagerDeps): EmitterManager {
   return {
     start(webhook, options) {
       return withLock(webhook.id, async (): Promise<StartResult> => {
-        const existing = await currentEmitter(pool, webhook.id);
+        const existing = await emitterRows.current(webhook.id);
         if (existing?.status === 'running') {
           spawn(existing);
           return { ok: true, emitter: existing, created: false };
         }
-        if ((await countRunning(pool)) >= deps.maxRunning) {
+        if ((await emitterRows.countRunning()) >= deps.maxRunning) {
           return {
             ok: false,
             reason: 'limit',
@@ -183,7 +168,7 @@ export function makeEmitterManager(deps: EmitterManagerDeps): EmitterManager {
           };
         }
         const now = clock();
-        const inserted = await insertEmitter(pool, {
+        const inserted = await emitterRows.insert({
           id: newId('emt', now),
           webhookId: webhook.id,
           customerId: webhook.customerId,
@@ -198,7 +183,7 @@ export function makeEmitterManager(deps: EmitterManagerDeps): EmitterManager {
           endsAt: options.durationMs === null ? null : new Date(now + options.durationMs),
         });
         // Another sender may have won the race for this webhook: theirs is the one.
-        const emitter = inserted ?? (await currentEmitter(pool, webhook.id));
+        const emitter = inserted ?? (await emitterRows.current(webhook.id));
         if (!emitter) throw new Error(`emitter for ${webhook.id} vanished while starting`);
         if (inserted) spawn(inserted);
         return { ok: true, emitter, created: inserted !== null };
@@ -207,20 +192,20 @@ export function makeEmitterManager(deps: EmitterManagerDeps): EmitterManager {
 
     stop(webhookId, reason = 'stopped by request') {
       return withLock(webhookId, async () => {
-        const current = await currentEmitter(pool, webhookId);
+        const current = await emitterRows.current(webhookId);
         if (!current) return null;
         const local = loops.get(current.id);
         if (local) {
           local.abort.abort();
           await local.done;
         }
-        if (current.status === 'running') await finishEmitter(pool, current.id, 'stopped', reason, clock());
-        return currentEmitter(pool, webhookId);
+        if (current.status === 'running') await emitterRows.finish(current.id, 'stopped', reason, clock());
+        return emitterRows.current(webhookId);
       });
     },
 
     async resume() {
-      const running = await listEmitters(pool, { status: 'running', limit: deps.maxRunning * 10 });
+      const running = await emitterRows.list({ status: 'running', limit: deps.maxRunning * 10 });
       for (const e of running) spawn(e);
       if (running.length > 0) logger.info({ emitters: running.length }, 'emitters resumed');
       return running.length;

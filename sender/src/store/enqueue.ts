@@ -1,17 +1,5 @@
 import type { PoolClient } from '@hookpipe/lib';
-import type { FaultKind } from '../delivery/attempt.js';
-
-/** A message to put in the outbox. */
-export interface NewDelivery {
-  messageId: string;
-  webhookId: string;
-  customerId: string;
-  eventId: string | null;
-  emitterId: string | null;
-  eventType: string;
-  body: Buffer;
-  fault: FaultKind | null;
-}
+import type { NewDelivery } from '../model/delivery.js';
 
 /**
  * Inserts deliveries in one statement, due now: `pending` for an ACTIVE webhook, `held` for a

@@ -4,6 +4,10 @@ import { makeApp } from '../app.js';
 import { makeEmitterManager } from '../emitters/manager.js';
 import { makeSenderMetrics } from '../metrics.js';
 import { makeSecretBox } from '../secrets.js';
+import { makeEmittersStore } from '../store/emitters-store.js';
+import { makeEventsStore } from '../store/events-store.js';
+import { makeHistoryStore } from '../store/history-store.js';
+import { makeWebhooksStore } from '../store/webhooks-store.js';
 import { makeTargetPolicy, DEFAULT_ALLOWED_HOSTS } from '../targets.js';
 
 /**
@@ -21,16 +25,20 @@ export function unreachablePool(): pg.Pool {
 export function testApp(options: { pool: pg.Pool; apiKey: string; corsOrigins?: string[] }) {
   const metrics = makeSenderMetrics();
   const { pool } = options;
+  const emitterRows = makeEmittersStore(pool);
   return makeApp({
     logger: silentLogger(),
     apiKeys: [options.apiKey],
     ...(options.corsOrigins ? { corsOrigins: options.corsOrigins } : {}),
-    pool,
+    webhooks: makeWebhooksStore(pool),
+    events: makeEventsStore(pool),
+    history: makeHistoryStore(pool),
+    emitterRows,
     clock: systemClock,
     box: makeSecretBox(null),
     targets: makeTargetPolicy(DEFAULT_ALLOWED_HOSTS),
     emitters: makeEmitterManager({
-      pool,
+      emitterRows,
       logger: silentLogger(),
       clock: systemClock,
       metrics,

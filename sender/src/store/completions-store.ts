@@ -1,5 +1,5 @@
 import { type Pool, withTransaction } from '@hookpipe/lib';
-import type { Completion } from './outbox.js';
+import type { Completion } from '../model/delivery.js';
 
 const RECORD_SQL = `
 WITH r AS (
@@ -102,44 +102,50 @@ export function webhookHealth(completions: readonly Completion[]): {
   };
 }
 
-/**
- * Writes a batch of finished attempts in one transaction: each attempt row, each delivery's new
- * state (only when its claim is still ours), the emitters' counters, the webhooks' health, and
- * holds the pending deliveries of webhooks this batch disabled. Returns those webhook ids.
- */
-export async function recordCompletions(
-  pool: Pool,
-  completions: readonly Completion[],
-  opts: { now: number; disableAfterMs: number | null },
-): Promise<string[]> {
-  if (completions.length === 0) return [];
-  const col = <T>(f: (c: Completion) => T) => completions.map(f);
-  const health = webhookHealth(completions);
-  const cutoff = opts.disableAfterMs === null ? null : new Date(opts.now - opts.disableAfterMs);
-  return withTransaction(pool, async (client) => {
-    const { rows } = await client.query<{ id: string }>(RECORD_SQL, [
-      col((c) => c.id),
-      col((c) => c.token),
-      col((c) => c.webhookId),
-      col((c) => c.messageId),
-      col((c) => c.attempt),
-      col((c) => c.fault),
-      col((c) => c.signedAt),
-      col((c) => new Date(c.startedAt)),
-      col((c) => c.durationMs),
-      col((c) => c.statusCode),
-      col((c) => c.error),
-      col((c) => c.responseExcerpt),
-      col((c) => c.decision.kind),
-      col((c) => (c.decision.kind === 'retry' ? new Date(c.decision.at) : null)),
-      new Date(opts.now),
-      cutoff,
-      health.ids,
-      health.ok,
-      health.failSince,
-    ]);
-    const disabled = rows.map((r) => r.id);
-    if (disabled.length > 0) await client.query(HOLD_SQL, [disabled]);
-    return disabled;
-  });
+/** Finished attempts going back into the outbox. */
+export function makeCompletionsStore(pool: Pool) {
+  return {
+    /**
+     * Writes a batch of finished attempts in one transaction: each attempt row, each delivery's new
+     * state (only when its claim is still ours), the emitters' counters, the webhooks' health, and
+     * holds the pending deliveries of webhooks this batch disabled. Returns those webhook ids.
+     */
+    async record(
+      completions: readonly Completion[],
+      opts: { now: number; disableAfterMs: number | null },
+    ): Promise<string[]> {
+      if (completions.length === 0) return [];
+      const col = <T>(f: (c: Completion) => T) => completions.map(f);
+      const health = webhookHealth(completions);
+      const cutoff = opts.disableAfterMs === null ? null : new Date(opts.now - opts.disableAfterMs);
+      return withTransaction(pool, async (client) => {
+        const { rows } = await client.query<{ id: string }>(RECORD_SQL, [
+          col((c) => c.id),
+          col((c) => c.token),
+          col((c) => c.webhookId),
+          col((c) => c.messageId),
+          col((c) => c.attempt),
+          col((c) => c.fault),
+          col((c) => c.signedAt),
+          col((c) => new Date(c.startedAt)),
+          col((c) => c.durationMs),
+          col((c) => c.statusCode),
+          col((c) => c.error),
+          col((c) => c.responseExcerpt),
+          col((c) => c.decision.kind),
+          col((c) => (c.decision.kind === 'retry' ? new Date(c.decision.at) : null)),
+          new Date(opts.now),
+          cutoff,
+          health.ids,
+          health.ok,
+          health.failSince,
+        ]);
+        const disabled = rows.map((r) => r.id);
+        if (disabled.length > 0) await client.query(HOLD_SQL, [disabled]);
+        return disabled;
+      });
+    },
+  };
 }
+
+export type CompletionsStore = ReturnType<typeof makeCompletionsStore>;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Decision } from '../delivery/decide.js';
-import { webhookHealth } from './completions.js';
-import type { Completion } from './outbox.js';
+import type { Decision } from '../model/decision.js';
+import type { Completion } from '../model/delivery.js';
+import { webhookHealth } from './completions-store.js';
 
 const done = (
   webhookId: string,
