@@ -14,7 +14,8 @@ export interface ConsumerRetentionSettings {
 /**
  * The receiver side's retention: events persisted longer ago than the age (with their failure
  * history), then dead letters replayed longer ago than the age, then the attempts recorded for
- * receiver fault profiles. Open dead letters stay until replayed or purged through the API.
+ * receiver fault profiles, then the keyring's tombstones. Open dead letters stay until replayed or
+ * purged through the API.
  */
 export function makeConsumerRetention(deps: {
   pool: Pool;
@@ -35,6 +36,10 @@ export function makeConsumerRetention(deps: {
       {
         name: 'receiver_attempts',
         deleteBatch: (cutoff, limit) => store.deleteReceiverAttempts(cutoff, limit),
+      },
+      {
+        name: 'receiver_secret_removals',
+        deleteBatch: (cutoff, limit) => store.deleteSecretRemovals(cutoff, limit),
       },
     ],
     retentionMs: deps.settings.hours * 3600_000,

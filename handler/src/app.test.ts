@@ -109,3 +109,30 @@ describe('signature timestamp tolerance (±300 s, clock steered)', () => {
     expect((await post(h, msg.body, msg.headers)).status).toBe(202);
   });
 });
+
+describe('POST /webhook/<customer_id>', () => {
+  it("checks only that customer's secrets: its own verifies, another customer's does not", async () => {
+    const h = await harness();
+    const own = signed({ secrets: secretA2 });
+    const ok = await h.app.request('/webhook/acme', { method: 'POST', body: own.body, headers: own.headers });
+    expect(ok.status).toBe(202);
+    expect(h.records[0]!.headers[HEADERS.customerId]).toBe('acme');
+    const theirs = signed({ secrets: secretB });
+    await expectError(
+      await h.app.request('/webhook/acme', { method: 'POST', body: theirs.body, headers: theirs.headers }),
+      401,
+      'invalid_signature',
+    );
+    await expectError(
+      await h.app.request('/webhook/nobody', { method: 'POST', body: own.body, headers: own.headers }),
+      401,
+      'invalid_signature',
+    );
+    await expectError(
+      await h.app.request('/webhook/a%00b', { method: 'POST', body: own.body, headers: own.headers }),
+      400,
+      'invalid_customer_id',
+    );
+    expect(h.records).toHaveLength(1);
+  });
+});

@@ -30,7 +30,9 @@ export function makeApp(deps: AppDeps): Hono {
     return c.json({ status: ready ? 'ready' : 'not_ready', checks }, ready ? 200 : 503);
   });
   app.get('/metrics', metricsHandler(deps.registry));
-  app.post('/webhook', makeWebhookHandler(deps));
+  const webhook = makeWebhookHandler(deps);
+  app.post('/webhook', webhook);
+  app.post('/webhook/:customer_id', webhook);
   app.notFound(notFoundHandler);
   app.onError(errorHandler(deps.logger));
   addMethodNotAllowed(app);

@@ -35,6 +35,8 @@ const schema = z
 
     // Keyring.
     HANDLER_KEYRING_RELOAD_MS: env.int(1000, 100, 60_000),
+    // A whole-table load now and then, besides the incremental ones (a safety net).
+    HANDLER_KEYRING_FULL_RELOAD_MS: env.int(300_000, 1000, 86_400_000),
 
     // Shutdown.
     HANDLER_SHUTDOWN_GRACE_MS: env.int(10_000, 0, 120_000),

@@ -18,7 +18,7 @@ import { makeBatcher } from './batcher.js';
 import { parseConfig } from './config.js';
 import { makeKeyring } from './keyring.js';
 import { FAULTS_CHANNEL, makeAttemptRecorder, makeFaultProfiles } from './faults.js';
-import { SECRETS_CHANNEL, makeSecretLoader, startNotifyListener, startTableSync } from './keyring-pg.js';
+import { SECRETS_CHANNEL, makeSecretSource, startNotifyListener, startTableSync } from './keyring-pg.js';
 import { makeHandlerMetrics } from './metrics.js';
 import { makeRateLimiter } from './rate-limit.js';
 import type { OutRecord } from './webhook.js';
@@ -41,10 +41,11 @@ async function main(): Promise<void> {
   });
   shutdown.add('keyring pool', () => pool.end());
   const keyring = makeKeyring({
-    load: makeSecretLoader(pool),
+    ...makeSecretSource(pool),
+    fullReloadMs: config.HANDLER_KEYRING_FULL_RELOAD_MS,
     logger,
     clock,
-    onChange: (entries) => metrics.keyringSecrets.set(entries.length),
+    onChange: (size) => metrics.keyringSecrets.set(size),
   });
   // Receiver-side fault profiles (docs/receiver-faults.md), kept fresh the same way.
   const faultProfiles = makeFaultProfiles({ pool, logger });

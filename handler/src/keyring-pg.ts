@@ -6,26 +6,68 @@ import {
   type Pool,
   type SignatureScheme,
 } from '@hookpipe/lib';
-import type { SecretRow } from './keyring.js';
+import type { ChangeLoad, FullLoad, SecretRow } from './keyring.js';
 
 /** The channel `consumer/migrations/001_receiver.sql` notifies on every change of `receiver_secrets`. */
 export const SECRETS_CHANNEL = 'receiver_secrets_changed';
 
-/** Loads every row of `receiver_secrets`. */
-export function makeSecretLoader(pool: Pool): () => Promise<SecretRow[]> {
-  return async () => {
-    const { rows } = await pool.query<{
-      id: string;
-      customer_id: string;
-      signature_scheme: SignatureScheme;
-      secret: string;
-    }>('SELECT id::text AS id, customer_id, signature_scheme, secret FROM receiver_secrets ORDER BY id');
-    return rows.map((r) => ({
-      id: r.id,
-      customerId: r.customer_id,
-      scheme: r.signature_scheme,
-      secret: r.secret,
-    }));
+interface Row {
+  id: string;
+  customer_id: string;
+  signature_scheme: SignatureScheme;
+  secret: string;
+}
+
+const toRow = (r: Row): SecretRow => ({
+  id: r.id,
+  customerId: r.customer_id,
+  scheme: r.signature_scheme,
+  secret: r.secret,
+});
+
+// One statement, one snapshot: the rows and the horizon the next read starts from agree.
+const HORIZON = 'pg_snapshot_xmin(pg_current_snapshot())::text';
+
+/**
+ * `receiver_secrets` read whole (at start, and now and then as a safety net) or by change since a
+ * position (migration 006: the writing transaction of each row and of each removal).
+ */
+export function makeSecretSource(pool: Pool): {
+  load: () => Promise<FullLoad>;
+  changes: (position: string) => Promise<ChangeLoad>;
+} {
+  return {
+    async load() {
+      const { rows } = await pool.query<Row & { horizon: string }>(
+        `SELECT id::text AS id, customer_id, signature_scheme, secret, ${HORIZON} AS horizon
+           FROM receiver_secrets ORDER BY id`,
+      );
+      if (rows.length > 0) return { rows: rows.map(toRow), position: rows[0]!.horizon };
+      const { rows: h } = await pool.query<{ horizon: string }>(`SELECT ${HORIZON} AS horizon`);
+      return { rows: [], position: h[0]!.horizon };
+    },
+    async changes(position) {
+      const { rows } = await pool.query<
+        Partial<Row> & { kind: 'row' | 'removed' | 'horizon'; horizon: string }
+      >(
+        `SELECT 'row' AS kind, id::text AS id, customer_id, signature_scheme, secret, ${HORIZON} AS horizon
+           FROM receiver_secrets WHERE changed_xid >= $1::xid8
+         UNION ALL
+         SELECT 'removed', secret_id::text, NULL, NULL, NULL, ${HORIZON}
+           FROM receiver_secret_removals WHERE removed_xid >= $1::xid8
+         UNION ALL
+         SELECT 'horizon', NULL, NULL, NULL, NULL, ${HORIZON}`,
+        [position],
+      );
+      const written = rows.filter((r) => r.kind === 'row').map((r) => toRow(r as Row));
+      const removed = rows.filter((r) => r.kind === 'removed').map((r) => r.id!);
+      return {
+        rows: written,
+        removed,
+        reset: removed.includes('0'),
+        position: rows.find((r) => r.kind === 'horizon')!.horizon,
+      };
+    },
   };
 }
 

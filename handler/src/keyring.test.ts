@@ -98,7 +98,7 @@ describe('keyring', () => {
     const { load } = memoryStore([{ id: '1', customerId: 'acme', scheme: 'standard-webhooks', secret: s1 }]);
     const { lines, logger } = capturingLogger();
     const changes: number[] = [];
-    const keyring = makeKeyring({ load, logger, clock: Date.now, onChange: (e) => changes.push(e.length) });
+    const keyring = makeKeyring({ load, logger, clock: Date.now, onChange: (size) => changes.push(size) });
     await keyring.reload();
     const first = keyring.entries();
     await keyring.reload();
@@ -140,5 +140,70 @@ describe('keyring', () => {
     await Promise.all([first, second, third]);
     expect(loads).toBe(2);
     expect(keyring.entries().map((e) => e.id)).toEqual(['1', '2']);
+  });
+
+  it('reads only what changed after a full load, and a full load again when told of a reset or when due', async () => {
+    const table = new Map<string, SecretRow>([
+      ['1', { id: '1', customerId: 'acme', scheme: 'standard-webhooks', secret: s1 }],
+    ]);
+    let pos = 0;
+    const journal: { at: number; row?: SecretRow; removed?: string }[] = [];
+    const calls: string[] = [];
+    const now = { ms: 0 };
+    const keyring = makeKeyring({
+      load: () => {
+        calls.push('full');
+        return Promise.resolve({ rows: [...table.values()], position: String(pos) });
+      },
+      changes: (from) => {
+        calls.push(`changes@${from}`);
+        const since = journal.filter((j) => j.at >= Number(from));
+        return Promise.resolve({
+          rows: since.flatMap((j) => (j.row ? [j.row] : [])),
+          removed: since.flatMap((j) => (j.removed ? [j.removed] : [])),
+          reset: since.some((j) => j.removed === '0'),
+          position: String(pos),
+        });
+      },
+      fullReloadMs: 1000,
+      logger: capturingLogger().logger,
+      clock: () => now.ms,
+    });
+    await keyring.reload();
+    const write = (row: SecretRow) => {
+      table.set(row.id, row);
+      journal.push({ at: ++pos, row });
+    };
+    write({ id: '2', customerId: 'globex', scheme: 'github', secret: 'a secret of sixteen+ chars' });
+    table.delete('1');
+    journal.push({ at: ++pos, removed: '1' });
+    await keyring.reload();
+    expect(calls).toEqual(['full', 'changes@0']);
+    expect(keyring.entries().map((e) => e.id)).toEqual(['2']);
+    expect([...keyring.customerEntriesFor('globex', 'github')].map((e) => e.id)).toEqual(['2']);
+    expect([...keyring.customerEntriesFor('acme', 'standard-webhooks')]).toEqual([]);
+    expect([...keyring.entriesFor('standard-webhooks')]).toEqual([]);
+    // A reset (TRUNCATE) sends it to a full load; so does the safety-net interval.
+    journal.push({ at: ++pos, removed: '0' });
+    table.clear();
+    await keyring.reload();
+    expect(calls.slice(2)).toEqual([`changes@2`, 'full']);
+    expect(keyring.size()).toBe(0);
+    now.ms = 5000;
+    await keyring.reload();
+    expect(calls.at(-1)).toBe('full');
+  });
+
+  it('keeps each customer’s keys apart, by scheme', async () => {
+    const { load } = memoryStore([
+      { id: '1', customerId: 'acme', scheme: 'standard-webhooks', secret: s1 },
+      { id: '2', customerId: 'acme', scheme: 'standard-webhooks', secret: s2 },
+      { id: '3', customerId: 'globex', scheme: 'standard-webhooks', secret: generateSecret() },
+    ]);
+    const keyring = makeKeyring({ load, logger: capturingLogger().logger, clock: Date.now });
+    await keyring.reload();
+    expect([...keyring.customerEntriesFor('acme', 'standard-webhooks')].map((e) => e.id)).toEqual(['1', '2']);
+    expect([...keyring.customerEntriesFor('acme', 'stripe')]).toEqual([]);
+    expect([...keyring.entriesFor('standard-webhooks')]).toHaveLength(3);
   });
 });

@@ -51,8 +51,8 @@ const ID_RE = /^[\x21-\x7e]{1,255}$/;
 export interface VerifyRequestInput {
   header: (name: string) => string | undefined;
   body: Buffer;
-  /** The keyring's secrets of one scheme. */
-  keysFor: (scheme: SignatureScheme) => readonly KeyringEntry[];
+  /** The secrets a request of this scheme may be signed with (the keyring's, or one customer's). */
+  keysFor: (scheme: SignatureScheme) => Iterable<KeyringEntry>;
   nowSeconds: number;
   toleranceSeconds: number;
   legacy: boolean;
@@ -162,9 +162,13 @@ function verifyLegacy(input: VerifyRequestInput): Verified | Rejection {
       reason: 'legacy_malformed',
     };
   }
-  const entry = input
-    .keysFor('standard-webhooks')
-    .find((k) => verifyLegacySignature(k.secret, input.body, signature));
+  let entry: KeyringEntry | undefined;
+  for (const k of input.keysFor('standard-webhooks')) {
+    if (verifyLegacySignature(k.secret, input.body, signature)) {
+      entry = k;
+      break;
+    }
+  }
   if (!entry) {
     return {
       ok: false,

@@ -10,13 +10,12 @@ import {
   unixSeconds,
   type Clock,
   type Logger,
-  type SignatureScheme,
 } from '@hookpipe/lib';
 import type { SubmitOutcome } from './batcher.js';
 import { isJsonContentType, nodeIncoming, readBodyLimited, readIncomingLimited } from './body.js';
 import { checkEvent } from './event-shape.js';
 import { applyFault, type FaultDeps } from './fault-apply.js';
-import type { KeyringEntry } from './keyring.js';
+import type { Keyring } from './keyring.js';
 import type { HandlerMetrics, Outcome } from './metrics.js';
 import type { RateLimiter } from './rate-limit.js';
 import { verifyRequest } from './verify.js';
@@ -32,7 +31,7 @@ export interface WebhookDeps {
   logger: Logger;
   clock: Clock;
   metrics: HandlerMetrics;
-  keyring: { entriesFor(scheme: SignatureScheme): readonly KeyringEntry[]; isLoaded(): boolean };
+  keyring: Pick<Keyring, 'entriesFor' | 'customerEntriesFor' | 'isLoaded'>;
   /** Receiver-side fault profiles (docs/receiver-faults.md); left out, none. */
   faults?: FaultDeps;
   limiter: RateLimiter;
@@ -52,6 +51,8 @@ export interface WebhookDeps {
 }
 
 const REQUEST_ID_RE = /^[\x21-\x7e]{1,200}$/;
+// eslint-disable-next-line no-control-regex -- control characters are what it refuses
+const CUSTOMER_RE = /^[^\x00-\x1f\x7f]{1,255}$/;
 
 const UNAVAILABLE: Record<Exclude<SubmitOutcome, { ok: true }>['reason'], [string, string]> = {
   queue_full: ['overloaded', 'too many events are waiting for Kafka; retry later'],
@@ -61,7 +62,7 @@ const UNAVAILABLE: Record<Exclude<SubmitOutcome, { ok: true }>['reason'], [strin
 };
 
 /**
- * `POST /webhook`: content type → size → signature (over the raw bytes, by its scheme) → event
+ * `POST /webhook` and `POST /webhook/<customer_id>`: content type → size → signature (over the raw bytes, by its scheme) → event
  * shape → the customer's fault profile, if any → per-customer rate → Kafka. Answers 202 only after
  * Kafka acknowledged this request's record.
  */
@@ -122,6 +123,17 @@ export function makeWebhookHandler(deps: WebhookDeps) {
           { details: { limit: options.maxBodyBytes, declared: read.declared } },
         );
       }
+      // /webhook/<customer_id> names the customer before any HMAC: only its secrets are tried, so
+      // the cost does not grow with the number of customers. The bare /webhook tries the keyring.
+      const pathCustomer = c.req.param('customer_id');
+      if (pathCustomer !== undefined && !CUSTOMER_RE.test(pathCustomer)) {
+        return answer(
+          'bad_request',
+          400,
+          'invalid_customer_id',
+          'the customer id in the path must be 1-255 characters, no control characters',
+        );
+      }
       if (!deps.keyring.isLoaded()) {
         return retryLater('keyring_unavailable', 'the secrets are not loaded yet; retry later');
       }
@@ -129,7 +141,10 @@ export function makeWebhookHandler(deps: WebhookDeps) {
       const verified = verifyRequest({
         header: (name) => c.req.header(name),
         body: read.body,
-        keysFor: (scheme) => deps.keyring.entriesFor(scheme),
+        keysFor: (scheme) =>
+          pathCustomer === undefined
+            ? deps.keyring.entriesFor(scheme)
+            : deps.keyring.customerEntriesFor(pathCustomer, scheme),
         nowSeconds: unixSeconds(deps.clock),
         toleranceSeconds: options.toleranceSeconds,
         legacy: options.legacySignatures,

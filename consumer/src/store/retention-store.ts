@@ -94,6 +94,16 @@ export function makeRetentionStore(pool: Pool) {
       });
     },
 
+    /** Up to `limit` keyring tombstones older than `cutoff` (handlers read them within seconds). */
+    async deleteSecretRemovals(cutoff: Date, limit: number) {
+      const res = await pool.query(
+        `DELETE FROM receiver_secret_removals WHERE ctid = ANY(ARRAY(
+           SELECT ctid FROM receiver_secret_removals WHERE removed_at < $1 ORDER BY removed_at LIMIT $2))`,
+        [cutoff, limit],
+      );
+      return { deleted: res.rowCount ?? 0 };
+    },
+
     /** Ids of dead letters matching the list filter of `GET /dead-letters`, oldest first, at most `limit`. */
     async deadLetterIds(filter: DeadLetterFilter, limit: number): Promise<number[]> {
       const params: unknown[] = [];

@@ -46,7 +46,7 @@ export type GithubVerifyResult<K> =
 export function verifyGithub<K extends VerifyKey>(input: {
   headers: { signature?: string | null; event?: string | null; delivery?: string | null };
   body: Buffer;
-  keys: readonly K[];
+  keys: Iterable<K>;
 }): GithubVerifyResult<K> {
   const { signature, event, delivery } = input.headers;
   if (!signature || !event || !delivery) {

@@ -94,7 +94,7 @@ export interface VerifyInput<K extends VerifyKey> {
   headers: { id?: string | null; timestamp?: string | null; signature?: string | null };
   body: Buffer;
   /** Candidate keys; the first whose MAC matches any `v1,` entry wins. */
-  keys: readonly K[];
+  keys: Iterable<K>;
   /** Unix seconds now. */
   now: number;
   toleranceSeconds?: number;

@@ -53,7 +53,7 @@ export type StripeVerifyResult<K> =
 export function verifyStripe<K extends VerifyKey>(input: {
   header: string | null | undefined;
   body: Buffer;
-  keys: readonly K[];
+  keys: Iterable<K>;
   /** Unix seconds now. */
   now: number;
   toleranceSeconds?: number;
