@@ -2,6 +2,7 @@
 import { demoCommand, DEMO_USAGE } from './commands/demo.js';
 import { logsCommand, LOGS_USAGE } from './commands/logs.js';
 import { reconcileCommand, RECONCILE_USAGE } from './commands/reconcile.js';
+import { runCommand, RUN_USAGE } from './commands/run.js';
 import { stackCommand, STACK_USAGE } from './commands/stack.js';
 import { EXIT, UnreachableError, UsageError, type Command } from './errors.js';
 
@@ -19,10 +20,15 @@ the local stack
   start|stop|restart <part> [--kill]
                      one part: postgres, kafka, handler-1..N, consumer, sender, nginx
 
+scenarios
+  run <scenario>     send, break, measure and judge: a verdict table, a JSON report, JUnit XML
+  run --check <scenario>
+                     validate a scenario file only
+
 exit codes
-  0    success
-  1    a check failed: an unhealthy part, a reconcile mismatch
-  2    usage error (nothing was started)
+  0    success (run: every expectation passed)
+  1    a check failed: a verdict line, an unhealthy part, a reconcile mismatch
+  2    usage error or invalid scenario (nothing was started)
   3    the target or the stack could not be reached
   130  interrupted (Ctrl-C), after printing what was measured`;
 
@@ -33,6 +39,7 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   demo: { run: demoCommand, usage: DEMO_USAGE },
   logs: { run: logsCommand, usage: LOGS_USAGE },
   reconcile: { run: reconcileCommand, usage: RECONCILE_USAGE },
+  run: { run: runCommand, usage: RUN_USAGE },
 };
 
 async function main(argv: string[]): Promise<number> {
