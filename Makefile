@@ -3,8 +3,9 @@ SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
 
-STACK := node stack/dist/cli.js
-TEST_STACK := STACK_DIR=$${TEST_STACK_DIR:-.stack-test} STACK_PORT_OFFSET=$${TEST_STACK_PORT_OFFSET:-10000} $(STACK)
+# The hookpipe CLI (cli/), run from its build so it works before any `npm link`.
+HOOKPIPE := node cli/dist/bin.js
+TEST_STACK := STACK_DIR=$${TEST_STACK_DIR:-.stack-test} STACK_PORT_OFFSET=$${TEST_STACK_PORT_OFFSET:-10000} $(HOOKPIPE)
 
 .PHONY: help
 help: ## list the targets
@@ -20,24 +21,26 @@ node_modules/.package-lock.json: package.json package-lock.json
 install: node_modules/.package-lock.json ## install npm dependencies (npm ci) when needed
 
 .PHONY: build
-build: install ## compile the TypeScript workspaces
+build: install ## compile the TypeScript workspaces (then `npx hookpipe` works)
 	npm run build --silent
+	@# npm links a bin only when its file exists, and cli/dist/bin.js appears with the first build.
+	@[ -e node_modules/.bin/hookpipe ] || npm rebuild hookpipe --ignore-scripts --silent
 
 .PHONY: up
 up: build ## start the local stack (Kafka, PostgreSQL, nginx, services) in the background
-	$(STACK) up
+	$(HOOKPIPE) up
 
 .PHONY: down
 down: ## stop the local stack
-	@if [ -f stack/dist/cli.js ]; then $(STACK) down; else echo "nothing built, nothing running"; fi
+	@if [ -f cli/dist/bin.js ]; then $(HOOKPIPE) down; else echo "nothing built, nothing running"; fi
 
 .PHONY: status
 status: ## show each part of the local stack and its health
-	$(STACK) status
+	$(HOOKPIPE) status
 
 .PHONY: demo
 demo: up ## the main job: stack up, a webhook, an emitter with retries and dead letters, live progress, reconcile
-	node stack/dist/demo.js
+	$(HOOKPIPE) demo
 
 .PHONY: check
 check: build ## typecheck, lint and format check
@@ -62,7 +65,7 @@ test: build ## everything: typecheck, lint, format, unit, integration and e2e te
 
 .PHONY: clean
 clean: ## stop the stacks, delete their state and data, and the build output (keeps the Kafka jar cache)
-	@if [ -f stack/dist/cli.js ]; then for d in .stack .stack-test; do [ -d $$d ] && STACK_DIR=$$d $(STACK) clean || true; done; fi
+	@if [ -f cli/dist/bin.js ]; then for d in .stack .stack-test; do [ -d $$d ] && STACK_DIR=$$d $(HOOKPIPE) clean || true; done; fi
 	rm -rf */dist
 
 # ---- containers: docker compose and Testcontainers (docs/compose.md) -----------------------------
@@ -111,5 +114,5 @@ bench-smoke: build ## every benchmark for a few seconds (results in .stack-bench
 # SERVICE, GREP and LINES reach the tool through the environment (make exports command-line values).
 .PHONY: logs
 logs: ## follow the local stack's logs, coloured (SERVICE=handler-2,consumer GREP=<webhook-id> LINES=20)
-	@[ -f stack/dist/logs.js ] || $(MAKE) --no-print-directory build
-	@node stack/dist/logs.js
+	@[ -f cli/dist/bin.js ] || $(MAKE) --no-print-directory build
+	@$(HOOKPIPE) logs

@@ -53,8 +53,17 @@ export default tseslint.config(
   { files: ['sender/src/store/**'], rules: notFrom(['api', 'delivery', 'emitters']) },
   { files: ['sender/src/api/**'], rules: notFrom(['delivery']) },
   {
-    // Entry points, the stack CLI, scripts, benchmarks and tests may print to the terminal.
-    files: ['**/src/index.ts', 'stack/src/**', 'test/**', 'bench/**', '**/*.test.ts', 'scripts/**'],
+    // Entry points, the stack launcher, the CLI's commands, scripts, benchmarks and tests may print to the terminal.
+    files: [
+      '**/src/index.ts',
+      'stack/src/**',
+      'cli/src/bin.ts',
+      'cli/src/commands/**',
+      'test/**',
+      'bench/**',
+      '**/*.test.ts',
+      'scripts/**',
+    ],
     rules: { 'no-console': 'off' },
   },
   {

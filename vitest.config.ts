@@ -8,6 +8,7 @@ const alias = [
   { find: /^@hookpipe\/lib\/api$/, replacement: source('./lib/src/api/index.ts') },
   { find: /^@hookpipe\/dashboard$/, replacement: source('./dashboard/src/index.ts') },
   { find: /^@hookpipe\/stack$/, replacement: source('./stack/src/index.ts') },
+  { find: /^hookpipe$/, replacement: source('./cli/src/index.ts') },
 ];
 
 export default defineConfig({
@@ -18,7 +19,7 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: 'unit',
-          include: ['{lib,sender,handler,dashboard,consumer,stack}/src/**/*.test.ts'],
+          include: ['{lib,sender,handler,dashboard,consumer,stack,cli}/src/**/*.test.ts'],
           environment: 'node',
         },
       },

@@ -1,6 +1,7 @@
 export { openContext, REPO_ROOT, type PartName, type StackContext, type StackState } from './context.js';
 export {
   allParts,
+  clean,
   down,
   livePid,
   startPart,
@@ -12,7 +13,7 @@ export {
 } from './stack.js';
 export { renderTemplate, readEnvFile } from './nginx.js';
 export { resolvePorts, type StackPorts } from './ports.js';
-export { waitUntil } from './proc.js';
+export { sleep, waitUntil } from './proc.js';
 export {
   formatReport,
   reconcile,
@@ -22,6 +23,8 @@ export {
   type ReconcileScope,
 } from './reconcile.js';
 export { waitUntilSecretKnown } from './probe.js';
+export { logFiles, makeFollower, readBacklog, type LogLine, type LogSelection } from './log-follow.js';
+export { formatLine, partColours, partOf, partWanted, useColor } from './log-format.js';
 export {
   collectStackSecrets,
   formatLeaks,

@@ -21,8 +21,8 @@ describe('nginx template rendering', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'hookpipe-env-'));
     const file = path.join(dir, 'defaults.env');
     try {
-      writeFileSync(file, '# comment\nHOOKPIPE_A=1\n\nHOOKPIPE_B="two words"\n');
-      expect(readEnvFile(file)).toEqual({ HOOKPIPE_A: '1', HOOKPIPE_B: 'two words' });
+      writeFileSync(file, "# comment\nHOOKPIPE_A=1\n\nHOOKPIPE_B=\"two words\"\nHOOKPIPE_C='a b'\\''c'\n");
+      expect(readEnvFile(file)).toEqual({ HOOKPIPE_A: '1', HOOKPIPE_B: 'two words', HOOKPIPE_C: "a b'c" });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -37,13 +37,17 @@ export async function ensureNginx(ctx: StackContext): Promise<string> {
   return '/usr/sbin/nginx';
 }
 
+// stack.env quotes a value the shell way when it has spaces: 'a b', with ' written as '\''.
+const unquote = (v: string) =>
+  /^'.*'$/.test(v) ? v.slice(1, -1).replace(/'\\''/g, "'") : v.replace(/^"(.*)"$/, '$1');
+
 /** Reads KEY=value lines (comments and blanks skipped). */
 export function readEnvFile(file: string): Record<string, string> {
   if (!existsSync(file)) return {};
   const out: Record<string, string> = {};
   for (const line of readFileSync(file, 'utf8').split('\n')) {
     const m = /^\s*([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
-    if (m) out[m[1]!] = m[2]!.replace(/^"(.*)"$/, '$1');
+    if (m) out[m[1]!] = unquote(m[2]!);
   }
   return out;
 }

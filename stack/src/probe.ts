@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { signatureHeaders } from '@hookpipe/lib';
+import { signRequest, type SignatureScheme } from '@hookpipe/lib';
 import { waitUntil } from './proc.js';
 
 /**
@@ -11,6 +11,7 @@ export async function waitUntilSecretKnown(
   handlerUrls: readonly string[],
   secret: string,
   timeoutMs = 10_000,
+  scheme: SignatureScheme = 'standard-webhooks',
 ): Promise<void> {
   for (const url of handlerUrls) {
     await waitUntil(
@@ -21,11 +22,13 @@ export async function waitUntilSecretKnown(
           body,
           headers: {
             'content-type': 'application/json',
-            ...signatureHeaders({
+            ...signRequest({
+              scheme,
               id: `msg_probe-${randomUUID()}`,
               timestamp: Math.floor(Date.now() / 1000),
+              eventType: 'probe',
               body,
-              secrets: secret,
+              secrets: [secret],
             }),
           },
           signal: AbortSignal.timeout(5000),

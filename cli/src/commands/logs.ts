@@ -1,15 +1,24 @@
-#!/usr/bin/env node
 /**
- * `make logs`: the local stack's logs, readable and coloured, followed live. Options come from
- * flags or, for make, the environment (SERVICE, GREP, LINES, FOLLOW).
+ * `hookpipe logs` (`make logs`): the local stack's logs, readable and coloured, followed live.
+ * Options come from flags or, for make, the environment (SERVICE, GREP, LINES, FOLLOW).
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { REPO_ROOT } from './context.js';
-import { logFiles, makeFollower, readBacklog, type LogLine } from './log-follow.js';
-import { formatLine, partColours, partOf, partWanted, useColor } from './log-format.js';
+import {
+  formatLine,
+  logFiles,
+  makeFollower,
+  partColours,
+  partOf,
+  partWanted,
+  readBacklog,
+  REPO_ROOT,
+  useColor,
+  type LogLine,
+} from '@hookpipe/stack';
+import { EXIT, UsageError, type Command } from '../errors.js';
 
-const USAGE = `usage: node stack/dist/logs.js [--service <part,…>] [--grep <text>] [--lines <n>] [--no-follow]
+export const LOGS_USAGE = `usage: hookpipe logs [--service <part,…>] [--grep <text>] [--lines <n>] [--no-follow]
 
   --service, -s   parts to show, comma-separated: consumer, sender, handler-2, handler (all
                   replicas), nginx (nginx, nginx-access, nginx-error), kafka, postgres   [SERVICE]
@@ -17,7 +26,8 @@ const USAGE = `usage: node stack/dist/logs.js [--service <part,…>] [--grep <te
                   searches the whole of each log first, then follows                      [GREP]
   --lines, -n     earlier lines shown per log before following (default 10)              [LINES]
   --no-follow     print what is there and exit                                          [FOLLOW=0]
-env: STACK_DIR (.stack), NO_COLOR, FORCE_COLOR. Ctrl-C stops.`;
+env: STACK_DIR (.stack), NO_COLOR, FORCE_COLOR. Ctrl-C stops.
+exit: 0 (also when Ctrl-C stops it or a pipe closes), 1 no logs to show`;
 
 const POLL_MS = 250;
 
@@ -29,13 +39,12 @@ function options(argv: string[], env: NodeJS.ProcessEnv) {
       grep: { type: 'string', short: 'g' },
       lines: { type: 'string', short: 'n' },
       'no-follow': { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
     },
   });
   const lines = Number(values.lines ?? env.LINES ?? 10);
-  if (!Number.isInteger(lines) || lines < 0) throw new Error('--lines (LINES) must be a whole number ≥ 0');
+  if (!Number.isInteger(lines) || lines < 0)
+    throw new UsageError('--lines (LINES) must be a whole number ≥ 0');
   return {
-    help: values.help === true,
     services: (values.service ?? env.SERVICE ?? '').split(/[\s,]+/).filter(Boolean),
     grep: values.grep ?? (env.GREP || undefined),
     lines,
@@ -44,22 +53,19 @@ function options(argv: string[], env: NodeJS.ProcessEnv) {
   };
 }
 
-async function main(): Promise<number> {
-  const opts = options(process.argv.slice(2), process.env);
-  if (opts.help) {
-    console.log(USAGE);
-    return 0;
-  }
+/** `hookpipe logs`: prints the backlog, then follows until Ctrl-C. */
+export const logsCommand: Command = async (_command, argv) => {
+  const opts = options(argv, process.env);
   const wanted = (part: string) => partWanted(part, opts.services);
   const all = logFiles(opts.dir, () => true).map(partOf);
   if (all.length === 0) {
     console.error(`no logs in ${opts.dir}: start the stack first (make up), or set STACK_DIR`);
-    return 1;
+    return EXIT.failed;
   }
   const shown = all.filter(wanted);
   if (shown.length === 0) {
     console.error(`no log matches SERVICE=${opts.services.join(',')}; parts: ${all.join(', ')}`);
-    return 1;
+    return EXIT.failed;
   }
 
   const color = useColor(process.env, process.stdout.isTTY === true);
@@ -74,7 +80,7 @@ async function main(): Promise<number> {
   const selection = { wanted, grep: opts.grep };
   const backlog = await readBacklog(opts.dir, { ...selection, lines: opts.lines });
   backlog.lines.forEach(print);
-  if (!opts.follow) return 0;
+  if (!opts.follow) return EXIT.ok;
 
   const grep = opts.grep ? `, lines containing ${JSON.stringify(opts.grep)}` : '';
   console.error(`following ${opts.dir} (${shown.join(', ')})${grep}; Ctrl-C to stop`);
@@ -91,17 +97,9 @@ async function main(): Promise<number> {
     }, POLL_MS);
     const stop = () => {
       clearInterval(timer);
-      resolve(0);
+      resolve(EXIT.ok);
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
-}
-
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(err instanceof Error ? err.message : err);
-    process.exit(1);
-  },
-);
+};

@@ -1,32 +1,50 @@
-#!/usr/bin/env node
 /**
- * `make demo`: the main job. On the running local stack: registers a webhook for a new
+ * `hookpipe demo` (`make demo`): the main job. On the running local stack: registers a webhook for a new
  * customer, installs its secret on the receiver, starts an emitter with a small share of events
  * that fail in the consumer (so retries and the dead-letter queue show), prints a live progress
  * line, stops after DEMO_SECONDS (Ctrl-C ends earlier), waits for the pipeline to drain,
  * reconciles and prints the summary with where to look further.
  */
+import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { openContext } from './context.js';
-import { sleep } from './proc.js';
-import { waitUntilSecretKnown } from './probe.js';
-import { formatReport, reconcileOk, reconcileWhenSettled } from './reconcile.js';
-import { stackEnv } from './stack.js';
+import {
+  formatReport,
+  openContext,
+  reconcileOk,
+  reconcileWhenSettled,
+  sleep,
+  stackEnv,
+  waitUntilSecretKnown,
+} from '@hookpipe/stack';
+import { EXIT, UnreachableError, UsageError, type Command } from '../errors.js';
 
-const num = (name: string, fallback: number, min: number, max: number): number => {
-  const raw = process.env[name];
+export const DEMO_USAGE = `usage: hookpipe demo [--seconds <n>] [--rate <events/s>]
+
+On the running local stack (hookpipe up): a webhook for a new customer, an emitter whose events
+partly fail in the consumer (retries and dead letters show), a live progress line, then a reconcile
+and where to look further. Ctrl-C stops the emitter early; a second Ctrl-C exits at once.
+env:  DEMO_SECONDS (30), DEMO_RATE (20), DEMO_RETRY_SHARE (0.05), DEMO_DEAD_SHARE (0.01); flags win
+exit: 0 reconciled, 1 reconcile failed, 3 the stack is not running`;
+
+const num = (name: string, raw: string | undefined, fallback: number, min: number, max: number): number => {
   const n = raw === undefined || raw === '' ? fallback : Number(raw);
   if (!Number.isFinite(n) || n < min || n > max)
-    throw new Error(`${name} must be a number in [${min}, ${max}], got "${raw}"`);
+    throw new UsageError(`${name} must be a number in [${min}, ${max}], got "${raw}"`);
   return n;
 };
 
-const settings = {
-  seconds: num('DEMO_SECONDS', 30, 1, 86_400),
-  rate: num('DEMO_RATE', 20, 0.1, 5000),
-  retryShare: num('DEMO_RETRY_SHARE', 0.05, 0, 1),
-  deadShare: num('DEMO_DEAD_SHARE', 0.01, 0, 1),
-};
+function demoSettings(argv: string[], env: NodeJS.ProcessEnv) {
+  const { values } = parseArgs({
+    args: argv,
+    options: { seconds: { type: 'string' }, rate: { type: 'string' } },
+  });
+  return {
+    seconds: num('DEMO_SECONDS (--seconds)', values.seconds ?? env.DEMO_SECONDS, 30, 1, 86_400),
+    rate: num('DEMO_RATE (--rate)', values.rate ?? env.DEMO_RATE, 20, 0.1, 5000),
+    retryShare: num('DEMO_RETRY_SHARE', env.DEMO_RETRY_SHARE, 0.05, 0, 1),
+    deadShare: num('DEMO_DEAD_SHARE', env.DEMO_DEAD_SHARE, 0.01, 0, 1),
+  };
+}
 
 const tty = process.stdout.isTTY;
 const bold = (s: string) => (tty ? `\x1b[1m${s}\x1b[0m` : s);
@@ -53,9 +71,17 @@ interface Counters {
   failed: number;
 }
 
-async function main(): Promise<number> {
+/** `hookpipe demo`: the main job, on a stack that is up. */
+export const demoCommand: Command = async (_command, argv) => {
+  const settings = demoSettings(argv, process.env);
   const ctx = openContext({ log: () => undefined });
   const env = stackEnv(ctx);
+  const ping = await fetch(`${env.SENDER_URL}/ping`, { signal: AbortSignal.timeout(3000) }).catch(() => null);
+  await ping?.body?.cancel();
+  if (!ping?.ok)
+    throw new UnreachableError(
+      `the sender at ${env.SENDER_URL} does not answer: start the stack (hookpipe up)`,
+    );
   const sender = (method: string, path: string, body?: unknown) =>
     api(env.SENDER_URL!, env.SENDER_API_KEY!, method, path, body);
   const receiver = (method: string, path: string, body?: unknown) =>
@@ -172,16 +198,8 @@ async function main(): Promise<number> {
   its dead letters            curl -s ${k} "${env.CONSUMER_URL}/dead-letters?customer_id=${customer}&status=open"
   replay them                 curl -s ${k} -X POST -H 'content-type: application/json' -d '{"filter":{"customer_id":"${customer}"}}' ${env.CONSUMER_URL}/dead-letters/replay
   consumer stats              curl -s ${k} ${env.CONSUMER_URL}/stats
-  reconcile again             npm run reconcile -- --customer ${customer}
+  reconcile again             npx hookpipe reconcile --customer ${customer}
   follow one event            make logs GREP=<webhook_id of one of this run's events>   (plain make logs: every part, live)
   retention                   data older than ${retentionHours} h is deleted; to change it: make down, then SENDER_RETENTION_HOURS=<h> CONSUMER_RETENTION_HOURS=<h> make up (0 keeps all)`);
-  return ok ? 0 : 1;
-}
-
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(`\ndemo: ${err instanceof Error ? err.message : String(err)}`);
-    process.exit(2);
-  },
-);
+  return ok ? EXIT.ok : EXIT.failed;
+};
