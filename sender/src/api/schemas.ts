@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { SIGNATURE_SCHEMES } from '@hookpipe/lib';
 import { CursorParam } from '@hookpipe/lib/api';
 import { FAULT_KINDS } from '../model/fault-kinds.js';
 
@@ -18,24 +19,62 @@ export const WebhookUrl = z
   .refine((v) => /^https?:\/\//i.test(v) && URL.canParse(v), 'must be an absolute http(s) URL')
   .openapi({ example: 'http://localhost:8081/webhook' });
 
-/** `*`, an exact type (`order.created`), or a prefix wildcard (`order.*`). */
+/**
+ * `*`, an exact type (`order.created`), or a prefix wildcard (`order.*`); user types may use any
+ * printable ASCII without spaces.
+ */
 export const EventTypePattern = z
   .string()
-  .max(100, 'must be at most 100 characters')
   .regex(
-    /^(\*|[a-z0-9_-]+(\.[a-z0-9_-]+)*(\.\*)?)$/,
-    'must be "*", a type like "order.created", or a prefix like "order.*"',
+    /^[\x21-\x7e]{1,255}$/,
+    'must be "*", a type like "order.created", or a prefix like "order.*" (1-255 printable ASCII, no spaces)',
   );
+/** An event type's name: a built-in one (`order.created`) or a user's, 1–255 printable ASCII without spaces. */
 export const EventType = z
   .string()
-  .max(100, 'must be at most 100 characters')
-  .regex(/^[a-z0-9_-]+(\.[a-z0-9_-]+)*$/, 'must look like "order.created" (lower case, dot-separated)')
+  .regex(/^[\x21-\x7e]{1,255}$/, 'must be 1-255 printable ASCII characters without spaces')
   .openapi({ example: 'order.created' });
+
+export const SignatureSchemeField = z.enum(SIGNATURE_SCHEMES).openapi({
+  description:
+    'How deliveries are signed: standard-webhooks (webhook-id/-timestamp/-signature), github (X-Hub-Signature-256, ' +
+    'X-GitHub-Event, X-GitHub-Delivery) or stripe (Stripe-Signature, Stripe’s event body). Fixed at registration.',
+  example: 'standard-webhooks',
+});
+
+export const SecretField = z
+  .string()
+  .max(300, 'must be at most 300 characters')
+  .openapi({
+    description:
+      'Your own signing secret (default: one is generated). standard-webhooks: whsec_ + base64 of 16-128 bytes; ' +
+      'github and stripe: 16-256 printable ASCII characters.',
+    example: 'my GitHub webhook secret',
+  });
+
+export const MAX_PAYLOAD_BYTES = 64 * 1024;
+
+/** A static payload: a JSON object of at most 64 KiB, merged into every generated event's data. */
+export const StaticPayload = z
+  .record(z.string(), z.unknown())
+  .refine(
+    (p) => Buffer.byteLength(JSON.stringify(p)) <= MAX_PAYLOAD_BYTES,
+    `must be at most ${MAX_PAYLOAD_BYTES} bytes as JSON`,
+  )
+  .openapi({
+    description:
+      'Merged into the data of every generated event (emitters, trigger): objects deeply, its values over generated ones',
+    example: { tenant: 'acme', source: 'hookpipe' },
+  });
 
 const RESERVED_HEADERS = new Set([
   'webhook-id',
   'webhook-timestamp',
   'webhook-signature',
+  'x-hub-signature-256',
+  'x-github-event',
+  'x-github-delivery',
+  'stripe-signature',
   'content-type',
   'content-length',
   'host',
@@ -66,6 +105,9 @@ export const CreateWebhookBody = z
     description: text(1024).nullable().optional(),
     headers: Headers.optional(),
     max_in_flight: z.number().int().min(1).max(1000).optional(),
+    signature_scheme: SignatureSchemeField.optional(),
+    secret: SecretField.optional(),
+    payload: StaticPayload.optional(),
   })
   .openapi('CreateWebhook');
 
@@ -76,6 +118,10 @@ export const PatchWebhookBody = z
     description: text(1024).nullable().optional(),
     headers: Headers.optional(),
     max_in_flight: z.number().int().min(1).max(1000).optional(),
+    payload: StaticPayload.nullable().optional().openapi({ description: 'null removes the static payload' }),
+    signature_scheme: SignatureSchemeField.optional().openapi({
+      description: 'Fixed at registration: only the webhook’s own scheme is accepted here',
+    }),
     active: z
       .boolean()
       .optional()
@@ -96,6 +142,8 @@ export const WebhookSchema = z
       .record(z.string(), z.string())
       .openapi({ description: 'Values of credential-like headers are redacted' }),
     max_in_flight: z.number().int(),
+    signature_scheme: z.enum(SIGNATURE_SCHEMES),
+    payload: z.record(z.string(), z.unknown()).nullable(),
     failing_since: z.string().nullable(),
     disabled_at: z.string().nullable(),
     disabled_reason: z.string().nullable(),
@@ -143,6 +191,7 @@ export const RotateBody = z.strictObject({
     .max(30 * 86_400)
     .optional()
     .openapi({ description: 'How long the old secret keeps signing (default SENDER_ROTATION_GRACE_S)' }),
+  secret: SecretField.optional(),
 });
 
 export const EventBody = z
@@ -267,6 +316,9 @@ export const EmitterSchema = z
       failed: z.number(),
       retrying: z.number(),
       pending: z.number(),
+      invalid: z
+        .number()
+        .openapi({ description: 'Generated events whose data failed the type’s schema (not sent)' }),
       faults: z.record(z.string(), FaultCounts),
     }),
   })
@@ -277,3 +329,37 @@ export const ListEmittersQuery = z.strictObject({
   webhook_id: WebhookId.optional(),
   limit,
 });
+
+export const TypeName = z
+  .string()
+  .regex(/^[\x21-\x7e]{1,255}$/, 'must be 1-255 printable ASCII characters without spaces')
+  .openapi({ example: 'invoice.finalized' });
+
+export const DefineEventTypeBody = z
+  .strictObject({
+    type: TypeName,
+    description: text(1024).nullable().optional(),
+    schema: z.record(z.string(), z.unknown()).openapi({
+      description: 'A JSON Schema (draft 2020-12) of the event’s data: an object',
+      example: {
+        type: 'object',
+        required: ['invoice_id', 'amount_due'],
+        properties: {
+          invoice_id: { type: 'string', pattern: '^in_[A-Za-z0-9]{14}$' },
+          amount_due: { type: 'integer', minimum: 100, maximum: 100000 },
+          customer_email: { type: 'string', format: 'email' },
+        },
+      },
+    }),
+  })
+  .openapi('DefineEventType');
+
+export const EventTypeSchema = z
+  .object({
+    type: z.string(),
+    description: z.string().nullable(),
+    builtin: z.boolean(),
+    schema: z.record(z.string(), z.unknown()).optional().openapi({ description: 'User types only' }),
+    example: z.unknown(),
+  })
+  .openapi('EventType');
