@@ -70,6 +70,8 @@ const schema = z
       )
       .optional(),
     SENDER_LINK_SWEEP_INTERVAL_S: env.int(10, 1, 3600),
+    // A linked install answers after this long: the receiver's handlers load a secret within 2 s.
+    SENDER_LINK_SETTLE_MS: env.int(2500, 0, 60_000),
     SENDER_SECRET_KEY: z
       .string()
       .refine((v) => secretKeyBytes(v) !== null, {

@@ -74,6 +74,7 @@ async function main(): Promise<void> {
           clock,
           logger: logger.child({ component: 'linked-secrets' }),
           sweepIntervalMs: config.SENDER_LINK_SWEEP_INTERVAL_S * 1000,
+          settleMs: config.SENDER_LINK_SETTLE_MS,
         })
       : null;
   if (linker) {

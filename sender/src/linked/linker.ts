@@ -49,6 +49,11 @@ export function makeLinker(deps: {
   clock: Clock;
   logger: Logger;
   sweepIntervalMs: number;
+  /**
+   * How long an install waits before it answers: the receiver's handlers load a new secret within
+   * 2 s (the contract), and an event signed only with it before then would be refused with 401.
+   */
+  settleMs: number;
 }): Linker {
   const { client, store, clock, logger } = deps;
   const abort = new AbortController();
@@ -104,6 +109,7 @@ export function makeLinker(deps: {
           { webhookId: webhook.id, receiverSecretId: result.receiverSecretId },
           'linked secret installed on the receiver',
         );
+        if (result.receiverSecretId !== null && deps.settleMs > 0) await delay(deps.settleMs);
       }
       return result;
     },

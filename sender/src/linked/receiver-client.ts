@@ -30,6 +30,14 @@ export interface ReceiverClient {
 
 const fingerprint = (secret: string) => createHash('sha256').update(secret).digest('hex').slice(0, 12);
 
+/** fetch's "fetch failed" says little; its cause (ECONNREFUSED, a timeout) says why. */
+function causeOf(err: unknown): string {
+  const cause = (err as { cause?: { code?: unknown; message?: unknown } } | null)?.cause;
+  const why =
+    typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : '';
+  return why ? ` (${why})` : '';
+}
+
 /** The start of an answer, folded to one line, with the secret (should it echo it) blanked. */
 function said(text: string, secret?: string): string {
   let out = text.replace(/\s+/g, ' ').trim();
@@ -48,7 +56,8 @@ export function makeReceiverClient(options: {
   timeoutMs?: number;
 }): ReceiverClient {
   const base = options.url.replace(/\/+$/, '');
-  const doFetch = options.fetch ?? fetch;
+  // Looked up per call, so a fetch patched later (msw in tests) is the one used.
+  const doFetch: typeof fetch = (input, init) => (options.fetch ?? fetch)(input, init);
   const timeoutMs = options.timeoutMs ?? 5000;
 
   async function call(method: string, path: string, body?: unknown) {
@@ -68,7 +77,7 @@ export function makeReceiverClient(options: {
     ok: false,
     status: null,
     retryAfter: null,
-    message: `the receiver at ${base} did not answer: ${errorMessage(err)}`,
+    message: `the receiver at ${base} did not answer: ${errorMessage(err)}${causeOf(err)}`,
   });
   const refused = (
     a: { status: number; retryAfter: string | null; text: string },
