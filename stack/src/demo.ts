@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * `make demo`: the main job. On the running local stack: registers a webhook for a new
- * customer, installs its secret on the receiver, starts an emitter with a small share of events
+ * customer (the sender installs its secret on the receiver: linked secrets), starts an emitter with a small share of events
  * that fail in the consumer (so retries and the dead-letter queue show), prints a live progress
  * line, stops after DEMO_SECONDS (Ctrl-C ends earlier), waits for the pipeline to drain,
  * reconciles and prints the summary with where to look further.
@@ -58,8 +58,6 @@ async function main(): Promise<number> {
   const env = stackEnv(ctx);
   const sender = (method: string, path: string, body?: unknown) =>
     api(env.SENDER_URL!, env.SENDER_API_KEY!, method, path, body);
-  const receiver = (method: string, path: string, body?: unknown) =>
-    api(env.CONSUMER_URL!, env.RECEIVER_API_KEY!, method, path, body);
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   const customer = `demo-${stamp}`;
 
@@ -72,12 +70,7 @@ async function main(): Promise<number> {
   });
   const webhookId = String(hook.webhook_id);
   console.log(`  registered webhook ${webhookId} → ${String(hook.webhook_url)}`);
-  await receiver('POST', '/secrets', {
-    customer_id: customer,
-    secret: hook.secret_token,
-    label: 'make demo',
-  });
-  console.log('  installed its secret on the receiver (POST /secrets)');
+  console.log('  the sender installed its secret on the receiver (linked secrets: no POST /secrets)');
   await waitUntilSecretKnown(env.HANDLER_URLS!.split(' '), String(hook.secret_token));
 
   const query = `customer_id=${encodeURIComponent(customer)}&webhook_id=${encodeURIComponent(webhookId)}`;
