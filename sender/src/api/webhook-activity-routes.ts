@@ -6,14 +6,8 @@ import type { ReceiverLink } from '../store/webhooks-store.js';
 import { readDeliveryCursor } from './cursors.js';
 import { RECEIVER_REFUSED, receiverUnavailable, requireWebhook, secretFor, type ApiDeps } from './deps.js';
 import type { AppEnv } from './env.js';
-import {
-  EventAnswerSchema,
-  IdParam,
-  ListDeliveriesQuery,
-  RotateBody,
-  StatsQuery,
-  TriggerBody,
-} from './schemas.js';
+import { EventAnswerSchema, IdParam, ListDeliveriesQuery, StatsQuery, TriggerBody } from './schemas.js';
+import { RotateBody } from './webhook-schemas.js';
 
 const tags = ['webhooks'];
 const notFound = { 404: { description: 'No such webhook' } };

@@ -13,14 +13,13 @@ import {
   type ApiDeps,
 } from './deps.js';
 import type { AppContext, AppEnv } from './env.js';
+import { IdParam, ListWebhooksQuery } from './schemas.js';
 import {
   CreateWebhookBody,
   CreatedWebhookSchema,
-  IdParam,
-  ListWebhooksQuery,
   PatchWebhookBody,
   WebhookSchema,
-} from './schemas.js';
+} from './webhook-schemas.js';
 import { webhookView } from './views.js';
 
 const tags = ['webhooks'];
