@@ -155,7 +155,7 @@ export function addWebhookActivityRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps
           `webhook ${params.id} is disabled; PATCH active: true first`,
         );
       }
-      const entry = await deps.catalog.lookup(body.type);
+      const entry = await deps.catalog.lookup(body.type, true);
       if (!entry) {
         throw validationError('body', [
           { path: ['type'], message: `unknown event type ${body.type} (GET /event-types lists them)` },

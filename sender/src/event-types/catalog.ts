@@ -27,8 +27,11 @@ export type DefineResult =
   | { ok: false; reason: 'builtin' | 'exists'; message: string };
 
 export interface EventCatalog {
-  /** A type by name (a miss re-reads the user types, which another sender may have added). */
-  lookup(type: string): Promise<CatalogEntry | null>;
+  /**
+   * A type by name. A miss re-reads the user types (another sender may have added one): at once
+   * when `fresh`, else at most once a second.
+   */
+  lookup(type: string, fresh?: boolean): Promise<CatalogEntry | null>;
   /** The first of `types` the catalog lacks, or null when it has them all. */
   missing(types: readonly string[]): Promise<string | null>;
   /** Built-in types, then user types by name. */
@@ -46,8 +49,14 @@ const BUILTIN: CatalogEntry[] = describeEventTypes().map((t) => ({ ...t, builtin
  * The event catalog: built-in types and the user types in the sender database, those compiled
  * once and cached (a schema's check is rebuilt only when its schema changes).
  */
-export function makeEventCatalog(store: EventTypesStore): EventCatalog {
+export function makeEventCatalog(
+  store: EventTypesStore,
+  options: { missRefreshMs?: number } = {},
+): EventCatalog {
   const users = new Map<string, CatalogEntry & { text: string }>();
+  // A name the catalog lacks (POST /events takes any type) re-reads the table at most this often.
+  const missRefreshMs = options.missRefreshMs ?? 1000;
+  let refreshedAt = -Infinity;
 
   const entryOf = (t: UserEventType): CatalogEntry => {
     const text = JSON.stringify(t.schema);
@@ -62,6 +71,7 @@ export function makeEventCatalog(store: EventTypesStore): EventCatalog {
   };
 
   async function refresh(): Promise<void> {
+    refreshedAt = performance.now();
     const rows = await store.list();
     const names = new Set(rows.map((r) => r.type));
     for (const name of users.keys()) if (!names.has(name)) users.delete(name);
@@ -72,15 +82,16 @@ export function makeEventCatalog(store: EventTypesStore): EventCatalog {
     isCatalogType(type) ? BUILTIN.find((b) => b.type === type) : undefined;
 
   return {
-    async lookup(type) {
+    async lookup(type, fresh = false) {
       const known = builtinEntry(type) ?? users.get(type);
       if (known) return known;
+      if (!fresh && performance.now() - refreshedAt < missRefreshMs) return null;
       await refresh();
       return users.get(type) ?? null;
     },
 
     async missing(types) {
-      for (const t of types) if (!(await this.lookup(t))) return t;
+      for (const t of types) if (!(await this.lookup(t, true))) return t;
       return null;
     },
 
