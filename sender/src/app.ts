@@ -14,6 +14,7 @@ import { corsForOrigins } from './api/cors.js';
 import type { ApiDeps } from './api/deps.js';
 import { addEmitterRoutes } from './api/emitter-routes.js';
 import { addEventRoutes } from './api/event-routes.js';
+import { addEventTypeRoutes } from './api/event-type-routes.js';
 import type { AppEnv } from './api/env.js';
 import { addWebhookActivityRoutes } from './api/webhook-activity-routes.js';
 import { addWebhookRoutes } from './api/webhook-routes.js';
@@ -86,14 +87,16 @@ export function makeApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   addWebhookRoutes(app, deps);
   addWebhookActivityRoutes(app, deps);
   addEventRoutes(app, deps);
+  addEventTypeRoutes(app, deps);
   addEmitterRoutes(app, deps);
 
   serveApiDocs(app, {
     title: 'hookpipe sender',
     version: '0.1.0',
     description:
-      'Plays a webhook provider: registrations, an event API, emitters with fault injection, and signed ' +
-      '(Standard Webhooks) delivery with retries from a durable outbox.',
+      'Plays a webhook provider: registrations with your own secrets, an event API and an event catalog you extend ' +
+      'with JSON Schemas, emitters with fault injection, and signed delivery (Standard Webhooks, GitHub or Stripe ' +
+      'signatures) with retries from a durable outbox.',
   });
 
   app.notFound(notFoundHandler);

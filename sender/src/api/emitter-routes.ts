@@ -94,6 +94,9 @@ export function addEmitterRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps): void 
       responses: {
         201: { description: 'Started', schema: EmitterSchema },
         200: { description: 'Already running: the running emitter, unchanged', schema: EmitterSchema },
+        400: {
+          description: 'Invalid options, an unknown event type, or a fault the webhook’s scheme cannot have',
+        },
         404: { description: 'No such webhook for this customer' },
         409: { description: 'The webhook is disabled, or too many emitters are running' },
       },
@@ -101,6 +104,20 @@ export function addEmitterRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps): void 
     async (c, { query, body }) => {
       const options = startOptions(query, body, deps.settings);
       const webhook = await ownedWebhook(query.customer_id, query.webhook_id);
+      const unknown = await deps.catalog.missing(options.eventTypes);
+      if (unknown !== null) {
+        throw validationError(body.event_types ? 'body' : 'query', [
+          { path: ['event_types'], message: `unknown event type ${unknown} (GET /event-types lists them)` },
+        ]);
+      }
+      if (webhook.signatureScheme === 'github' && options.faults.stale_timestamp !== undefined) {
+        throw validationError(body.faults ? 'body' : 'query', [
+          {
+            path: body.faults ? ['faults', 'stale_timestamp'] : ['fault_stale_timestamp'],
+            message: 'a github webhook signs no timestamp, so it cannot be stale',
+          },
+        ]);
+      }
       if (webhook.status !== 'ACTIVE') {
         throw new ApiError(
           409,
