@@ -10,6 +10,7 @@ import {
   systemClock,
   waitForDatabase,
 } from '@hookpipe/lib';
+import { makeApiKeysStore } from '@hookpipe/lib/api';
 import { makeApp } from './app.js';
 import { parseConfig, secretKeyBytes } from './config.js';
 import { makeHttpPost } from './delivery/transport.js';
@@ -141,6 +142,7 @@ async function main(): Promise<void> {
   const app = makeApp({
     logger,
     apiKeys: config.SENDER_API_KEY,
+    keys: makeApiKeysStore(pool),
     corsOrigins: config.SENDER_CORS_ORIGINS,
     webhooks,
     events: makeEventsStore(pool),

@@ -82,6 +82,7 @@ export function addEmitterRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps): void 
     {
       method: 'post',
       path: '/emitter/start',
+      scope: 'emitters:write',
       summary: 'Start the webhook’s emitter (the seed’s route); starting a running one returns it',
       description:
         'Options come from the query string (`rate`, `count`, `duration`, `event_types`, `concurrency`, ' +
@@ -139,6 +140,7 @@ export function addEmitterRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps): void 
     {
       method: 'post',
       path: '/emitter/stop',
+      scope: 'emitters:write',
       summary:
         'Stop the webhook’s emitter; answers once it has stopped (already-queued events still deliver)',
       tags,
@@ -164,6 +166,7 @@ export function addEmitterRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps): void 
     {
       method: 'get',
       path: '/emitters',
+      scope: 'webhooks:read',
       summary: 'Emitters (running ones unless `status` says otherwise) with their counters',
       tags,
       query: ListEmittersQuery,

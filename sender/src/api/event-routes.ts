@@ -13,6 +13,7 @@ export function addEventRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps): void {
     {
       method: 'post',
       path: '/events',
+      scope: 'events:write',
       summary: 'Publish an event to every active webhook subscribed to its type',
       description:
         'Accepted means durable: one outbox delivery per matching webhook is stored before the answer. ' +
@@ -80,6 +81,7 @@ export function addEventRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps): void {
     {
       method: 'get',
       path: '/events/{id}/attempts',
+      scope: 'webhooks:read',
       summary:
         'Every delivery of an event with all its attempts (by event id, or by a message id = webhook-id)',
       tags,

@@ -44,6 +44,7 @@ export function addEventTypeRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps): voi
     {
       method: 'get',
       path: '/event-types',
+      scope: 'webhooks:read',
       summary: 'The event catalog: built-in and user types, each with an example payload',
       tags,
       database: true,
@@ -63,6 +64,7 @@ export function addEventTypeRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps): voi
     {
       method: 'post',
       path: '/event-types',
+      scope: 'webhooks:write',
       summary: 'Define an event type by a JSON Schema (draft 2020-12) of its data',
       description:
         'Emitters and POST /webhooks/{id}/trigger then generate data valid against the schema (json-schema-faker, ' +

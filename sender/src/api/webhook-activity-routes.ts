@@ -22,6 +22,7 @@ export function addWebhookActivityRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps
     {
       method: 'post',
       path: '/webhooks/{id}/rotate-secret',
+      scope: 'webhooks:write',
       summary:
         'Rotate the secret (your own `secret`, or a new one): shown once; old and new both sign during the grace period ' +
         '(github: the newest only)',
@@ -86,6 +87,7 @@ export function addWebhookActivityRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps
     {
       method: 'get',
       path: '/webhooks/{id}/stats',
+      scope: 'webhooks:read',
       summary: 'Attempts, success rate, latency p50/p99 and last error over a window',
       tags,
       params: IdParam,
@@ -105,6 +107,7 @@ export function addWebhookActivityRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps
     {
       method: 'get',
       path: '/webhooks/{id}/deliveries',
+      scope: 'webhooks:read',
       summary: 'Deliveries of a webhook, newest first',
       tags,
       params: IdParam,
@@ -131,6 +134,7 @@ export function addWebhookActivityRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps
     {
       method: 'post',
       path: '/webhooks/{id}/trigger',
+      scope: 'webhooks:write',
       summary:
         'Send one catalog event to this webhook now (through the outbox, like POST /events): data generated for ' +
         'the type, the static payload and `overrides` merged over it, checked against a user type’s schema',

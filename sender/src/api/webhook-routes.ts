@@ -101,12 +101,24 @@ export function addWebhookRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps): void 
   };
   defineRoute(
     app,
-    { ...createSpec, method: 'post', path: '/register', summary: 'Register a webhook (the seed’s route)' },
+    {
+      ...createSpec,
+      method: 'post',
+      path: '/register',
+      scope: 'webhooks:write',
+      summary: 'Register a webhook (the seed’s route)',
+    },
     (c, { body }) => create(c, body),
   );
   defineRoute(
     app,
-    { ...createSpec, method: 'post', path: '/webhooks', summary: 'Register a webhook' },
+    {
+      ...createSpec,
+      method: 'post',
+      path: '/webhooks',
+      scope: 'webhooks:write',
+      summary: 'Register a webhook',
+    },
     (c, { body }) => create(c, body),
   );
 
@@ -115,6 +127,7 @@ export function addWebhookRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps): void 
     {
       method: 'get',
       path: '/',
+      scope: 'webhooks:read',
       summary: 'List webhooks as a plain array (the seed’s route); never shows secrets',
       tags,
       query: ListWebhooksQuery,
@@ -137,6 +150,7 @@ export function addWebhookRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps): void 
     {
       method: 'get',
       path: '/webhooks',
+      scope: 'webhooks:read',
       summary: 'List webhooks, filtered and paginated',
       tags,
       query: ListWebhooksQuery,
@@ -164,6 +178,7 @@ export function addWebhookRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps): void 
     {
       method: 'get',
       path: '/webhooks/{id}',
+      scope: 'webhooks:read',
       summary: 'Get a webhook',
       tags,
       params: IdParam,
@@ -178,6 +193,7 @@ export function addWebhookRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps): void 
     {
       method: 'patch',
       path: '/webhooks/{id}',
+      scope: 'webhooks:write',
       summary: 'Update a webhook; `active: true` re-enables a disabled one and resumes its held deliveries',
       tags,
       params: IdParam,
@@ -239,6 +255,7 @@ export function addWebhookRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps): void 
     {
       method: 'delete',
       path: '/webhooks/{id}',
+      scope: 'webhooks:write',
       summary: 'Delete a webhook: stops its emitter and cancels its undelivered messages',
       tags,
       params: IdParam,

@@ -1,4 +1,5 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
+import type { Env } from 'hono';
 import { ApiError } from '../../http.js';
 import { textField } from '../fields.js';
 import { defineRoute } from '../route.js';
@@ -35,8 +36,8 @@ const notFound = (id: string) => new ApiError(404, 'key_not_found', `no API key 
  * stored only as a hash; `GET /keys/current` tells any caller its own scopes. `scopes` are the
  * service's (`admin` included).
  */
-export function registerKeyRoutes(
-  app: OpenAPIHono,
+export function registerKeyRoutes<E extends Env>(
+  app: OpenAPIHono<E>,
   deps: { store: ApiKeysStore; auth: Pick<KeyAuth, 'forget'>; scopes: readonly [string, ...string[]] },
 ): void {
   const scopeList = z.array(z.enum(deps.scopes)).min(1).max(deps.scopes.length);
