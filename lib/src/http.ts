@@ -81,19 +81,24 @@ export function addMethodNotAllowed<E extends Env>(app: Hono<E>): void {
   for (const [path, allowed] of ordered) {
     if (path === '*' || path === '/*') continue;
     const allow = [...allowed].sort().join(', ');
-    app.all(path, (c) =>
-      errorResponse(
-        c,
-        405,
-        'method_not_allowed',
-        `${c.req.method} is not allowed on ${path}; allowed: ${allow}`,
-        undefined,
-        {
-          Allow: allow,
-        },
-      ),
-    );
+    app.all(path, (c) => {
+      const err = methodNotAllowed(c.req.method, path, allow);
+      return errorResponse(c, err.status, err.code, err.message, undefined, err.headers);
+    });
   }
+}
+
+/** 405 `method_not_allowed` with `Allow` listing what the path takes. */
+export function methodNotAllowed(method: string, path: string, allow: string): ApiError {
+  return new ApiError(
+    405,
+    'method_not_allowed',
+    `${method} is not allowed on ${path}; allowed: ${allow}`,
+    undefined,
+    {
+      Allow: allow,
+    },
+  );
 }
 
 function digest(value: string): Buffer {

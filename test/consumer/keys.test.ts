@@ -37,7 +37,11 @@ describe('scoped API keys (receiver)', () => {
 
     const reader = apiClient(env.consumerUrl, key);
     expect((await reader.get('/events?limit=1')).status).toBe(200);
-    expect((await reader.get('/keys/current')).json).toMatchObject({ id, scopes: ['events:read'] });
+    expect((await reader.get('/keys/current')).json).toMatchObject({
+      key_id: id,
+      bootstrap: false,
+      scopes: ['events:read'],
+    });
     const refused = await reader.post('/secrets', { customer_id: unique('c'), secret: generateSecret() });
     expect(refused.status).toBe(403);
     expect(refused.json).toMatchObject({ error: 'missing_scope', details: { missing: 'secrets:write' } });
@@ -58,7 +62,10 @@ describe('scoped API keys (receiver)', () => {
     expect(
       (await reader.post('/secrets', { customer_id: unique('c'), secret: generateSecret() })).status,
     ).toBe(201);
-    expect((await admin.delete(`/keys/${id}`)).status).toBe(204);
+    expect((await admin.post(`/keys/${id}/revoke`)).json).toMatchObject({
+      id,
+      revoked_at: expect.any(String) as unknown,
+    });
     const revoked = await reader.get('/events?limit=1');
     expect(revoked.status).toBe(401);
     expect(revoked.json).toMatchObject({ error: 'unauthorized', message: 'this API key was revoked' });

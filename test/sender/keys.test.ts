@@ -25,7 +25,7 @@ describe('scoped API keys (sender)', () => {
     expect(refused.json).toMatchObject({ error: 'missing_scope', details: { missing: 'webhooks:write' } });
     const emit = await reader.post('/emitter/start?customer_id=x&webhook_id=y');
     expect(emit.json).toMatchObject({ details: { missing: 'emitters:write' } });
-    expect((await admin.delete(`/keys/${String(created.json.id)}`)).status).toBe(204);
+    expect((await admin.post(`/keys/${String(created.json.id)}/revoke`)).status).toBe(200);
     expect((await reader.get('/webhooks?limit=1')).status).toBe(401);
   });
 });

@@ -1,6 +1,7 @@
 import { OpenAPIHono, type z } from '@hono/zod-openapi';
 import type { Context, Env } from 'hono';
 import { readJson } from './body.js';
+import { methodNotAllowed } from '../http.js';
 import { requireScope } from './keys/identity.js';
 import {
   API_KEY_SECURITY,
@@ -64,6 +65,26 @@ function documentedResponses(spec: RouteSpec<unknown, unknown, unknown>): Record
   return responses;
 }
 
+const statics = new WeakMap<object, Map<string, string>>();
+
+/** The app's paths without parameters and the methods each takes (read once, at the first request). */
+function staticRoutes(app: { routes: readonly { path: string; method: string }[] }): Map<string, string> {
+  let found = statics.get(app);
+  if (!found) {
+    const methods = new Map<string, Set<string>>();
+    for (const r of app.routes) {
+      if (r.method === 'ALL' || r.path.includes(':') || r.path.includes('*')) continue;
+      const set = methods.get(r.path) ?? new Set<string>();
+      set.add(r.method);
+      if (r.method === 'GET') set.add('HEAD');
+      methods.set(r.path, set);
+    }
+    found = new Map([...methods].map(([path, set]) => [path, [...set].sort().join(', ')]));
+    statics.set(app, found);
+  }
+  return found;
+}
+
 /**
  * Registers a route: documents it in the app's OpenAPI registry with the same zod schemas that
  * then validate its path, query and body, and mounts the handler with typed, validated input.
@@ -101,7 +122,11 @@ export function defineRoute<
     responses: documentedResponses(spec) as never,
   });
   const honoPath = spec.path.replace(/\{(\w+)\}/g, ':$1');
+  const parametric = honoPath.includes(':');
   app.on(spec.method.toUpperCase(), honoPath, async (c) => {
+    // `/keys/:id` also matches `/keys/current`: a method that path lacks is a 405, not a bad id.
+    const sibling = parametric ? staticRoutes(app).get(c.req.path) : undefined;
+    if (sibling) throw methodNotAllowed(c.req.method, c.req.path, sibling);
     if (spec.scope) requireScope(c, spec.scope);
     const params = spec.params ? parse(spec.params, c.req.param(), 'path') : undefined;
     const query = spec.query ? parse(spec.query, c.req.query(), 'query') : undefined;

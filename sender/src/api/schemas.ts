@@ -1,14 +1,9 @@
 import { z } from '@hono/zod-openapi';
-import { CursorParam } from '@hookpipe/lib/api';
+import { CursorParam, textField } from '@hookpipe/lib/api';
 import { FAULT_KINDS } from '../model/fault-kinds.js';
 
-/** Printable text without control characters (no CR/LF smuggling into headers or logs). */
-export const text = (max: number) =>
-  z
-    .string()
-    .min(1, 'must not be empty')
-    .max(max, `must be at most ${max} characters`)
-    .regex(/^[^\p{Cc}]*$/u, 'must not contain control characters');
+/** Text without control characters (no CR/LF smuggling into headers or logs): the kit's textField. */
+export const text = (max: number) => textField(1, max);
 
 export const CustomerId = text(255).openapi({ example: 'ben@webhooksystem' });
 export const WebhookId = z.string().regex(/^wh_[0-9A-Z]{26}$/, 'is not a webhook id (wh_…)');

@@ -55,13 +55,21 @@ export function registerKeyRoutes<E extends Env>(
       responses: {
         200: {
           description: 'The caller',
-          schema: z.object({ id: z.string().nullable(), name: z.string(), scopes: z.array(z.string()) }),
+          schema: z.object({
+            name: z.string(),
+            scopes: z.array(z.string()),
+            bootstrap: z.boolean().openapi({ description: 'One of the environment’s keys (every scope)' }),
+            key_id: z.string().nullable().openapi({ description: 'The key’s id; null for a bootstrap key' }),
+          }),
         },
       },
     },
     (c) => {
       const who = getIdentity(c)!;
-      return c.json({ id: who.id, name: who.name, scopes: [...who.scopes] }, 200);
+      return c.json(
+        { name: who.name, scopes: [...who.scopes], bootstrap: who.id === null, key_id: who.id },
+        200,
+      );
     },
   );
 
@@ -173,22 +181,23 @@ export function registerKeyRoutes<E extends Env>(
   defineRoute(
     app,
     {
-      method: 'delete',
-      path: '/keys/{id}',
+      method: 'post',
+      path: '/keys/{id}/revoke',
       summary: 'Revoke a key for good (it stays listed, with revoked_at)',
       tags,
       scope: ADMIN_SCOPE,
       params: idParams,
       database: true,
       responses: {
-        204: { description: 'Revoked' },
+        200: { description: 'Revoked', schema: KeyViewSchema },
         404: { description: 'No such key (`key_not_found`)' },
       },
     },
     async (c, { params }) => {
-      if (!(await deps.store.revoke(params.id))) throw notFound(params.id);
+      const view = await deps.store.revoke(params.id);
+      if (!view) throw notFound(params.id);
       deps.auth.forget(params.id);
-      return c.body(null, 204);
+      return c.json(view, 200);
     },
   );
 }
