@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { reconcile, waitUntil } from '@hookpipe/stack';
+import { reconcileWhenSettled, waitUntil } from '@hookpipe/stack';
 import { allPages, makeApi } from '../scenario/api.js';
 import { loadScenario } from '../scenario/load.js';
 import type { DeliveryRow } from '../scenario/measures.js';
@@ -106,12 +106,13 @@ export function makeHookpipeApi(target: Pick<Running, 'endpoints' | 'senderUrlFo
         const rows = (await Promise.all(list.map(deliveries))).flat();
         return compareStored(rows, options.stored);
       }
-      const r = await reconcile(
+      const r = await reconcileWhenSettled(
         { databaseUrl: e.databaseUrl, senderDatabaseUrl: e.senderDatabaseUrl },
         {
           customers: list.map((w) => w.customerId),
           targetPrefix: `${e.senderIngressUrl ?? e.ingressUrl}/`,
         },
+        { timeoutMs: options.timeoutMs ?? 30_000 },
       );
       return {
         ok: r.missing.length === 0 && r.duplicated.length === 0 && r.unexpected.length === 0,

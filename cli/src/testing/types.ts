@@ -141,12 +141,13 @@ export interface HookpipeApi {
   waitForDelivered(webhook: Webhook, options?: { count?: number; timeoutMs?: number }): Promise<Deliveries>;
   /**
    * Compares what the sender got a 2xx for with what a receiver stored: `stored` is your
-   * receiver's message ids, one per stored row; without it, hookpipe's own receiver (its events
-   * and dead letters) is read.
+   * receiver's message ids, one per stored row. Without it, hookpipe's own receiver is read (its
+   * events and dead letters), again until nothing is missing or pending or `timeoutMs` (default
+   * 30 s) passes: its consumer stores an event shortly after the ingress answered.
    */
   reconcile(
     webhooks: Webhook | readonly Webhook[],
-    options?: { stored?: readonly string[] },
+    options?: { stored?: readonly string[]; timeoutMs?: number },
   ): Promise<Reconciliation>;
   /** Runs a scenario (a parsed one, or a file's path) against this hookpipe; see docs/scenarios.md. */
   runScenario(scenario: Scenario | string, options?: Omit<RunOptions, 'endpoints'>): Promise<RunReport>;
