@@ -84,16 +84,29 @@ export function makeHookpipeApi(target: Pick<Running, 'endpoints' | 'senderUrlFo
     },
 
     async waitForDelivered(w, options = {}) {
-      const count = options.count ?? 0;
+      const { count } = options;
       const timeoutMs = options.timeoutMs ?? 60_000;
       let last: Deliveries | undefined;
+      const emitting = async () =>
+        (
+          (await sender.expect('GET', `/emitters?webhook_id=${encodeURIComponent(w.webhookId)}`)).json
+            .data as unknown[]
+        ).length > 0;
       try {
         return await waitUntil(
           async () => {
             last = summarize(await deliveries(w));
-            return last.delivered.length >= count && last.pending === 0 ? last : undefined;
+            if (count !== undefined) return last.delivered.length >= count ? last : undefined;
+            return last.pending === 0 && !(await emitting()) ? last : undefined;
           },
-          { timeoutMs, intervalMs: 500, what: `${count} deliveries of ${w.webhookId}` },
+          {
+            timeoutMs,
+            intervalMs: 500,
+            what:
+              count === undefined
+                ? `every delivery of ${w.webhookId}`
+                : `${count} deliveries of ${w.webhookId}`,
+          },
         );
       } catch (err) {
         throw new Error(`${(err as Error).message}; ${describe(last)}`, { cause: err });

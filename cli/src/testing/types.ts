@@ -134,8 +134,9 @@ export interface HookpipeApi {
     event: { type: string; overrides?: Record<string, unknown> },
   ): Promise<{ eventId: string; messageId: string }>;
   /**
-   * Waits until at least `count` of the webhook's events got a 2xx and none is still pending
-   * (bound the emitter with `count` or `duration`, or stop it, first). Throws at `timeoutMs`
+   * Waits until `count` of the webhook's events (distinct message ids) got a 2xx; without
+   * `count`, until its emitter has ended (give it a `count` or `duration`, or stop it) and no
+   * delivery is pending any more: every event sent has its outcome. Throws at `timeoutMs`
    * (default 60 s) with what the sender recorded so far.
    */
   waitForDelivered(webhook: Webhook, options?: { count?: number; timeoutMs?: number }): Promise<Deliveries>;
