@@ -45,12 +45,30 @@ async function startService(options: {
     port === undefined
       ? service.withWaitStrategy(Wait.forOneShotStartup())
       : service.withExposedPorts(port).withWaitStrategy(Wait.forHttp('/healthz', port).forStatusCode(200));
-  const container = await service.start();
-  return {
-    container,
-    id: container.getId(),
-    ...(port === undefined ? {} : { port: container.getMappedPort(port) }),
-  };
+  // A container that fails to start is removed with its logs: keep the last lines to say why.
+  const last: string[] = [];
+  service = service.withLogConsumer((stream) =>
+    stream.on('data', (chunk: Buffer | string) => {
+      last.push(...String(chunk).split('\n').filter(Boolean));
+      last.splice(0, last.length - 15);
+    }),
+  );
+  try {
+    const container = await service.start();
+    return {
+      container,
+      id: container.getId(),
+      ...(port === undefined ? {} : { port: container.getMappedPort(port) }),
+    };
+  } catch (err) {
+    throw new Error(
+      `hookpipe's ${options.command} did not start: ${String(err)}
+${last.join('\n')}`,
+      {
+        cause: err,
+      },
+    );
+  }
 }
 
 /** The network's gateway: the address this machine has on it (what containers reach it at). */
