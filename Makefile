@@ -72,9 +72,10 @@ clean: ## stop the stacks, delete their state and data, and the build output (ke
 CONTAINER_ENGINE ?= ../shared/tools/container-engine
 COMPOSE ?= $(shell docker compose version >/dev/null 2>&1 && echo 'docker compose' || echo 'docker-compose --compatibility')
 # The integration suites that run with TEST_ENV=containers: happy path, retries and DLQ, the ingress,
-# and the outages that stop and start the Kafka and PostgreSQL containers.
+# the outages that stop and start the Kafka and PostgreSQL containers, and the testing kit's
+# containers mode.
 CONTAINERS_SUITES := test/stack test/sender/seed-flow test/consumer/retry-dlq test/handler/ingress \
-	test/handler/kafka-outage test/consumer/postgres-outage
+	test/handler/kafka-outage test/consumer/postgres-outage test/kit/containers
 
 .PHONY: images
 images: ## container engine up; stand-ins for the official images (once) and hookpipe's image

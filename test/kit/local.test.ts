@@ -7,22 +7,22 @@ import { throwawayReceiver } from '../support/throwaway-receiver.js';
  * The testing kit's local mode against the suites' own stack (already up): it is found and used,
  * and left running by stop(). The containers mode is proven by examples/receiver's suite.
  */
-let env: TestEnv;
-let hookpipe: Hookpipe;
-const receiver = throwawayReceiver();
-let port: number;
-
-beforeAll(async () => {
-  env = await getTestEnv();
-  port = await receiver.listen();
-  hookpipe = await startHookpipe({ mode: 'local', stackDir: localStackOptions().STACK_DIR });
-});
-afterAll(async () => {
-  await hookpipe?.stop();
-  await receiver.close();
-});
-
 describe.runIf(process.env.TEST_ENV !== 'containers')('hookpipe/testing, local mode', () => {
+  let env: TestEnv;
+  let hookpipe: Hookpipe;
+  const receiver = throwawayReceiver();
+  let port: number;
+
+  beforeAll(async () => {
+    env = await getTestEnv();
+    port = await receiver.listen();
+    hookpipe = await startHookpipe({ mode: 'local', stackDir: localStackOptions().STACK_DIR });
+  });
+  afterAll(async () => {
+    await hookpipe?.stop();
+    await receiver.close();
+  });
+
   it('finds the running stack and gives its URLs and keys', () => {
     expect(hookpipe.mode).toBe('local');
     expect(hookpipe.urls).toEqual({
