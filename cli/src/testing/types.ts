@@ -40,11 +40,14 @@ export interface ContainersOptions extends CommonOptions {
   images?: Partial<Pick<Images, 'hookpipe' | 'kafka' | 'postgres'>>;
 }
 
+/** What `startHookpipe` takes: where hookpipe runs, and its settings. */
 export type StartOptions = LocalOptions | ContainersOptions;
 
 /** A webhook registered at hookpipe's sender. */
 export interface Webhook {
+  /** The sender's id of the registration (`wh_…`). */
   webhookId: string;
+  /** Its customer (hookpipe's receiver knows the secret by it). */
   customerId: string;
   /** The URL as given (or hookpipe's ingress). */
   url: string;
@@ -54,6 +57,7 @@ export interface Webhook {
   secret: string;
 }
 
+/** A webhook to register (`POST /webhooks` on the sender). */
 export interface RegisterOptions {
   /** Where to deliver (default: hookpipe's own ingress, whose receiver is then given the secret). */
   url?: string;
@@ -61,7 +65,9 @@ export interface RegisterOptions {
   customerId?: string;
   /** Your receiver's own secret (a sender that takes one); default: the sender makes one. */
   secret?: string;
+  /** Event types it subscribes to (`order.created`, `order.*`); default all. */
   eventTypes?: string[];
+  /** Headers sent with every delivery (not the signature's). */
   headers?: Record<string, string>;
   description?: string;
 }
@@ -74,7 +80,9 @@ export interface EmitterOptions {
   count?: number;
   /** Complete after this long: seconds, or `90s`, `15m`. */
   duration?: number | string;
+  /** Types to pick from (default the whole catalog). */
   event_types?: string[];
+  /** Its deliveries in flight at once. */
   concurrency?: number;
   /** Shares (0–1) of events sent as faults: `{ bad_signature: 0.2 }`. */
   faults?: Partial<Record<FaultKind, number>>;
@@ -158,6 +166,7 @@ export interface HookpipeApi {
 
 /** A running hookpipe, from `startHookpipe`. */
 export interface Hookpipe {
+  /** Where it runs (the option it was started with). */
   mode: 'local' | 'containers';
   /** Where this machine reaches the sender, hookpipe's ingress (`POST /webhook`) and its consumer. */
   urls: { sender: string; ingress: string; consumer: string };
@@ -165,6 +174,7 @@ export interface Hookpipe {
   keys: { sender: string; receiver: string };
   /** PostgreSQL URLs of the sender's and the receiver's databases, as this machine reaches them. */
   databases: { sender: string; receiver: string };
+  /** Drives it: webhooks, emitters, waiting, reconciling, scenarios, fault profiles. */
   api: HookpipeApi;
   /** Stops what the kit started (containers, a stack it brought up); safe to call twice. */
   stop: () => Promise<void>;
