@@ -1,6 +1,13 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import { addMethodNotAllowed, apiKeyAuth, notFoundHandler, type Logger } from '@hookpipe/lib';
-import { makeApiApp, makeApiErrorHandler, serveApiDocs } from '@hookpipe/lib/api';
+import { addMethodNotAllowed, notFoundHandler, systemClock, type Clock, type Logger } from '@hookpipe/lib';
+import {
+  makeApiApp,
+  makeApiErrorHandler,
+  makeKeyAuth,
+  registerKeyRoutes,
+  serveApiDocs,
+  type ApiKeysStore,
+} from '@hookpipe/lib/api';
 import { registerDeadLetterPurgeRoutes, type DeadLetterPurge } from './api/dead-letter-purge-routes.js';
 import { registerDeadLetterRoutes } from './api/dead-letter-routes.js';
 import { registerEventRoutes } from './api/events-routes.js';
@@ -16,7 +23,11 @@ import type { SecretsStore } from './store/secrets-store.js';
 
 export interface AppDeps extends SystemDeps {
   logger: Logger;
+  /** Bootstrap admin keys (RECEIVER_API_KEY). */
   apiKeys: readonly string[];
+  /** Keys with scopes, managed through /keys; left out, only the bootstrap keys work. */
+  keys?: ApiKeysStore;
+  clock?: Clock;
   events: EventsQuery;
   deadLetters: DeadLettersStore;
   secrets: SecretsStore;
@@ -28,6 +39,15 @@ export interface AppDeps extends SystemDeps {
   deadLetterPurge: DeadLetterPurge;
 }
 
+/** The receiver API's scopes (docs/consumer.md, "API keys"); `admin` grants all. */
+export const RECEIVER_SCOPES = [
+  'events:read',
+  'dead-letters:write',
+  'secrets:write',
+  'faults:write',
+  'admin',
+] as const;
+
 /** Paths anyone may call; everything else needs `X-API-Key`. */
 export const OPEN_PATHS = ['/ping', '/healthz', '/readyz', '/metrics', '/openapi.json', '/docs'] as const;
 
@@ -35,7 +55,14 @@ export const OPEN_PATHS = ['/ping', '/healthz', '/readyz', '/metrics', '/openapi
 export function makeApp(deps: AppDeps): OpenAPIHono {
   const app = makeApiApp();
   const open = deps.dashboard ? [...OPEN_PATHS, ...DASHBOARD_OPEN_PATHS] : OPEN_PATHS;
-  app.use('*', apiKeyAuth({ keys: deps.apiKeys, open }));
+  const auth = makeKeyAuth({
+    bootstrapKeys: deps.apiKeys,
+    ...(deps.keys ? { store: deps.keys } : {}),
+    open,
+    clock: deps.clock ?? systemClock,
+    logger: deps.logger,
+  });
+  app.use('*', auth.middleware);
 
   registerSystemRoutes(app, deps);
   registerEventRoutes(app, deps);
@@ -43,6 +70,7 @@ export function makeApp(deps: AppDeps): OpenAPIHono {
   registerDeadLetterPurgeRoutes(app, deps);
   registerSecretRoutes(app, deps);
   registerFaultRoutes(app, deps);
+  if (deps.keys) registerKeyRoutes(app, { store: deps.keys, auth, scopes: RECEIVER_SCOPES });
   if (deps.dashboard) registerDashboardRoutes(app, deps.dashboard);
 
   serveApiDocs(app, {
@@ -50,7 +78,7 @@ export function makeApp(deps: AppDeps): OpenAPIHono {
     version: '0.1.0',
     description:
       'Persisted events, dead letters and replay, receiver secrets and their signature schemes, receiver fault ' +
-      'profiles, statistics.',
+      'profiles, statistics, API keys with scopes.',
   });
 
   app.notFound(notFoundHandler);

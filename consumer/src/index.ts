@@ -17,6 +17,7 @@ import {
   waitForDatabase,
 } from '@hookpipe/lib';
 import { makeDashboard, parseDashboardConfig } from '@hookpipe/dashboard';
+import { makeApiKeysStore } from '@hookpipe/lib/api';
 import { makeApp } from './app.js';
 import { parseConfig } from './config.js';
 import { makeConsumerMetrics } from './metrics.js';
@@ -94,6 +95,8 @@ async function main(): Promise<void> {
     deadLetters: makeDeadLettersStore(pool),
     secrets: makeSecretsStore(pool),
     faults: makeFaultsStore(pool),
+    keys: makeApiKeysStore(pool),
+    clock,
     replay: async (ids) => {
       const result = await replayer(ids);
       metrics.onReplayed(result.replayed.length);

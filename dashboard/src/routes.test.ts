@@ -1,5 +1,6 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { describe, expect, it } from 'vitest';
+import { setIdentity } from '@hookpipe/lib/api';
 import { errorHandler, notFoundHandler, silentLogger } from '@hookpipe/lib';
 import { registerDashboardRoutes, type DashboardDeps } from './routes.js';
 import type { DashboardState } from './state.js';
@@ -9,6 +10,11 @@ const STATE = { at: '2025-01-01T00:00:00.000Z', window_seconds: 0 } as unknown a
 /** The routes alone, as a host app mounts them; who needs a key is the host's rule (consumer/src/app.ts). */
 function testApp(dashboard: Partial<DashboardDeps> = {}) {
   const app = new OpenAPIHono();
+  // The routes alone: the caller is taken for an admin, as the host app's key check would set.
+  app.use(async (c, next) => {
+    setIdentity(c, { id: null, name: 'test', scopes: ['admin'] });
+    await next();
+  });
   registerDashboardRoutes(app, {
     sampler: { state: () => Promise.resolve(STATE) },
     assets: new Map([

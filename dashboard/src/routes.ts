@@ -77,6 +77,7 @@ export function registerDashboardRoutes(app: OpenAPIHono, deps: DashboardDeps): 
     {
       method: 'get',
       path: '/dashboard/state',
+      scope: 'events:read',
       summary: 'The live dashboard’s receiver-side figures: nginx, each handler replica, Kafka, the consumer',
       description:
         'Sampled on demand (at most one sample per second, shared by every caller) and kept for the sparklines. ' +

@@ -3,27 +3,47 @@ import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import {
   addMethodNotAllowed,
-  apiKeyAuth,
   errorResponse,
   metricsHandler,
   notFoundHandler,
   type Logger,
 } from '@hookpipe/lib';
-import { defineRoute, makeApiApp, makeApiErrorHandler, serveApiDocs } from '@hookpipe/lib/api';
+import {
+  defineRoute,
+  makeApiApp,
+  makeApiErrorHandler,
+  makeKeyAuth,
+  registerKeyRoutes,
+  serveApiDocs,
+  type ApiKeysStore,
+} from '@hookpipe/lib/api';
 import { corsForOrigins } from './api/cors.js';
 import type { ApiDeps } from './api/deps.js';
 import { addEmitterRoutes } from './api/emitter-routes.js';
 import { addEventRoutes } from './api/event-routes.js';
+import { addEventTypeRoutes } from './api/event-type-routes.js';
 import type { AppEnv } from './api/env.js';
 import { addWebhookActivityRoutes } from './api/webhook-activity-routes.js';
 import { addWebhookRoutes } from './api/webhook-routes.js';
 
 export interface AppDeps extends ApiDeps {
   logger: Logger;
+  /** Bootstrap admin keys (SENDER_API_KEY). */
   apiKeys: readonly string[];
+  /** Keys with scopes, managed through /keys; left out, only the bootstrap keys work. */
+  keys?: ApiKeysStore;
   /** Browser origins allowed to call the API (SENDER_CORS_ORIGINS); none when left out. */
   corsOrigins?: readonly string[];
 }
+
+/** The sender API's scopes (docs/sender.md, "API keys"); `admin` grants all. */
+export const SENDER_SCOPES = [
+  'webhooks:read',
+  'webhooks:write',
+  'emitters:write',
+  'events:write',
+  'admin',
+] as const;
 
 /** Paths anyone may call: liveness, readiness, metrics and the API description. */
 export const OPEN_PATHS = ['/ping', '/healthz', '/readyz', '/metrics', '/openapi.json', '/docs', '/docs/*'];
@@ -48,7 +68,14 @@ export function makeApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     );
   });
   if (deps.corsOrigins?.length) app.use(corsForOrigins(deps.corsOrigins));
-  app.use(apiKeyAuth({ keys: deps.apiKeys, open: OPEN_PATHS }));
+  const auth = makeKeyAuth({
+    bootstrapKeys: deps.apiKeys,
+    ...(deps.keys ? { store: deps.keys } : {}),
+    open: OPEN_PATHS,
+    clock: deps.clock,
+    logger: deps.logger,
+  });
+  app.use(auth.middleware);
   // Room for the largest event data plus its envelope; the exact data limit is checked per route.
   const maxSize = deps.settings.maxEventBytes + 64 * 1024;
   app.use(
@@ -86,14 +113,17 @@ export function makeApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   addWebhookRoutes(app, deps);
   addWebhookActivityRoutes(app, deps);
   addEventRoutes(app, deps);
+  addEventTypeRoutes(app, deps);
   addEmitterRoutes(app, deps);
+  if (deps.keys) registerKeyRoutes(app, { store: deps.keys, auth, scopes: SENDER_SCOPES });
 
   serveApiDocs(app, {
     title: 'hookpipe sender',
     version: '0.1.0',
     description:
-      'Plays a webhook provider: registrations, an event API, emitters with fault injection, and signed ' +
-      '(Standard Webhooks) delivery with retries from a durable outbox.',
+      'Plays a webhook provider: registrations with your own secrets, an event API and an event catalog you extend ' +
+      'with JSON Schemas, emitters with fault injection, and signed delivery (Standard Webhooks, GitHub or Stripe ' +
+      'signatures) with retries from a durable outbox.',
   });
 
   app.notFound(notFoundHandler);

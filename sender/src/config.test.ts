@@ -38,6 +38,32 @@ describe('config', () => {
     expect(fail({ ...minimal, SENDER_SECRET_KEY: 'abc' })).toContain('SENDER_SECRET_KEY');
   });
 
+  it('takes the linked-secret settings all together or not at all, naming the missing ones', () => {
+    const linked = {
+      SENDER_RECEIVER_API_URL: 'http://127.0.0.1:8082',
+      SENDER_RECEIVER_API_KEY: 'r'.repeat(24),
+      SENDER_LINKED_INGRESS_URLS: 'http://127.0.0.1:8081, http://127.0.0.1:9001',
+    };
+    expect(parseConfig({ ...minimal, ...linked }).SENDER_LINKED_INGRESS_URLS).toEqual([
+      'http://127.0.0.1:8081',
+      'http://127.0.0.1:9001',
+    ]);
+    try {
+      parseConfig({ ...minimal, SENDER_RECEIVER_API_URL: linked.SENDER_RECEIVER_API_URL });
+      throw new Error('expected a ConfigError');
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      expect(err.issues.map((i) => i.variable).sort()).toEqual([
+        'SENDER_LINKED_INGRESS_URLS',
+        'SENDER_RECEIVER_API_KEY',
+      ]);
+      expect(err.message).toMatch(/SENDER_RECEIVER_API_KEY: required with SENDER_RECEIVER_API_URL/);
+    }
+    expect(() => parseConfig({ ...minimal, ...linked, SENDER_LINKED_INGRESS_URLS: 'nginx:8081' })).toThrow(
+      /SENDER_LINKED_INGRESS_URLS/,
+    );
+  });
+
   it('takes several API keys, comma-separated', () => {
     const keys = parseConfig({
       ...minimal,

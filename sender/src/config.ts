@@ -48,6 +48,30 @@ const schema = z
       .list(DEFAULT_CORS_ORIGINS)
       .transform((l) => (l.length === 1 && l[0] === 'none' ? [] : l))
       .refine((l) => l.every(isOrigin), 'each entry must be an origin such as http://127.0.0.1:8082'),
+    // A catalog of user event types loaded at start (JSON or YAML, see event-types/catalog-file.ts).
+    SENDER_EVENT_CATALOG: z.string().min(1).optional(),
+    // Linked secrets: the receiver of the sender's own stack, and the URL prefixes of its ingress.
+    SENDER_RECEIVER_API_URL: z
+      .string()
+      .refine((v) => /^https?:\/\//i.test(v) && URL.canParse(v), 'must be an absolute http(s) URL')
+      .optional(),
+    SENDER_RECEIVER_API_KEY: z.string().min(16, 'must have at least 16 characters').optional(),
+    SENDER_LINKED_INGRESS_URLS: z
+      .string()
+      .transform((v) =>
+        v
+          .split(',')
+          .map((u) => u.trim())
+          .filter(Boolean),
+      )
+      .refine(
+        (l) => l.length > 0 && l.every((u) => /^https?:\/\//i.test(u) && URL.canParse(u)),
+        'must be comma-separated absolute http(s) URL prefixes',
+      )
+      .optional(),
+    SENDER_LINK_SWEEP_INTERVAL_S: env.int(10, 1, 3600),
+    // A linked install answers after this long: the receiver's handlers load a secret within 2 s.
+    SENDER_LINK_SETTLE_MS: env.int(2500, 0, 60_000),
     SENDER_SECRET_KEY: z
       .string()
       .refine((v) => secretKeyBytes(v) !== null, {
@@ -70,6 +94,23 @@ const schema = z
         path: ['SENDER_LEASE_MS'],
         message: 'must exceed SENDER_DELIVERY_TIMEOUT_MS by at least 5000 ms',
       });
+    }
+    // Linked secrets need all three settings, or none.
+    const linked = {
+      SENDER_RECEIVER_API_URL: c.SENDER_RECEIVER_API_URL,
+      SENDER_RECEIVER_API_KEY: c.SENDER_RECEIVER_API_KEY,
+      SENDER_LINKED_INGRESS_URLS: c.SENDER_LINKED_INGRESS_URLS,
+    };
+    const given = Object.entries(linked).filter(([, v]) => v !== undefined);
+    if (given.length > 0 && given.length < 3) {
+      for (const [name, value] of Object.entries(linked)) {
+        if (value !== undefined) continue;
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message: `required with ${given.map(([n]) => n).join(' and ')} (linked secrets need all three)`,
+        });
+      }
     }
     if (c.SENDER_EMITTER_RATE > c.SENDER_EMITTER_MAX_RATE) {
       ctx.addIssue({

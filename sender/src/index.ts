@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import {
   ConfigError,
+  errorMessage,
   makeLogger,
   makePool,
   makeShutdown,
@@ -9,18 +10,25 @@ import {
   systemClock,
   waitForDatabase,
 } from '@hookpipe/lib';
+import { makeApiKeysStore } from '@hookpipe/lib/api';
 import { makeApp } from './app.js';
 import { parseConfig, secretKeyBytes } from './config.js';
 import { makeHttpPost } from './delivery/transport.js';
 import { makeDeliveryWorker } from './delivery/worker.js';
 import { makeEmitterManager } from './emitters/manager.js';
+import { makeEventCatalog } from './event-types/catalog.js';
+import { catalogError, readCatalogFile } from './event-types/catalog-file.js';
+import { makeLinker } from './linked/linker.js';
+import { makeReceiverClient } from './linked/receiver-client.js';
 import { makeSenderMetrics } from './metrics.js';
 import { makeSenderRetention } from './retention.js';
 import { makeSecretBox } from './secrets.js';
 import { makeCompletionsStore } from './store/completions-store.js';
 import { makeEmittersStore } from './store/emitters-store.js';
+import { makeEventTypesStore } from './store/event-types-store.js';
 import { makeEventsStore } from './store/events-store.js';
 import { makeHistoryStore } from './store/history-store.js';
+import { makeLinkedSecretsStore } from './store/linked-secrets-store.js';
 import { makeOutboxStore } from './store/outbox-store.js';
 import { makeWebhooksStore } from './store/webhooks-store.js';
 import { makeTargetPolicy } from './targets.js';
@@ -44,6 +52,40 @@ async function main(): Promise<void> {
   });
   shutdown.add('database pool', () => pool.end());
   const emitterRows = makeEmittersStore(pool);
+  const webhooks = makeWebhooksStore(pool);
+  const catalog = makeEventCatalog(makeEventTypesStore(pool));
+  if (config.SENDER_EVENT_CATALOG) {
+    const defs = readCatalogFile(config.SENDER_EVENT_CATALOG);
+    try {
+      await catalog.load(defs, clock());
+    } catch (err) {
+      throw catalogError(errorMessage(err));
+    }
+    logger.info({ eventTypes: defs.length }, 'event catalog loaded (SENDER_EVENT_CATALOG)');
+  }
+  const linker =
+    config.SENDER_RECEIVER_API_URL && config.SENDER_RECEIVER_API_KEY && config.SENDER_LINKED_INGRESS_URLS
+      ? makeLinker({
+          prefixes: config.SENDER_LINKED_INGRESS_URLS,
+          client: makeReceiverClient({
+            url: config.SENDER_RECEIVER_API_URL,
+            apiKey: config.SENDER_RECEIVER_API_KEY,
+          }),
+          store: makeLinkedSecretsStore(pool),
+          clock,
+          logger: logger.child({ component: 'linked-secrets' }),
+          sweepIntervalMs: config.SENDER_LINK_SWEEP_INTERVAL_S * 1000,
+          settleMs: config.SENDER_LINK_SETTLE_MS,
+        })
+      : null;
+  if (linker) {
+    linker.start();
+    shutdown.add('linked secret sweep', () => linker.stop());
+    logger.info(
+      { receiver: config.SENDER_RECEIVER_API_URL, ingress: config.SENDER_LINKED_INGRESS_URLS },
+      'linked secrets on',
+    );
+  }
 
   const metrics = makeSenderMetrics();
   const box = makeSecretBox(config.SENDER_SECRET_KEY ? secretKeyBytes(config.SENDER_SECRET_KEY) : null);
@@ -83,6 +125,8 @@ async function main(): Promise<void> {
 
   const emitters = makeEmitterManager({
     emitterRows,
+    webhookOf: (id) => webhooks.get(id),
+    catalog,
     logger: logger.child({ component: 'emitters' }),
     clock,
     metrics,
@@ -98,8 +142,9 @@ async function main(): Promise<void> {
   const app = makeApp({
     logger,
     apiKeys: config.SENDER_API_KEY,
+    keys: makeApiKeysStore(pool),
     corsOrigins: config.SENDER_CORS_ORIGINS,
-    webhooks: makeWebhooksStore(pool),
+    webhooks,
     events: makeEventsStore(pool),
     history: makeHistoryStore(pool),
     emitterRows,
@@ -107,6 +152,8 @@ async function main(): Promise<void> {
     box,
     targets,
     emitters,
+    catalog,
+    linker,
     metrics,
     notify: () => worker.notify(),
     settings: {

@@ -6,6 +6,8 @@ export interface SenderMetrics {
   inFlight: Gauge;
   webhooksDisabled: Counter;
   enqueued: Counter<'source'>;
+  /** Generated events not sent because their data failed the type's schema. */
+  invalidPayloads: Counter<'source'>;
   observeAttempt(done: Completion): void;
 }
 
@@ -13,8 +15,8 @@ export interface SenderMetrics {
 export function makeSenderMetrics(registry: Registry = makeRegistry('sender')): SenderMetrics {
   const attempts = new Counter({
     name: 'hookpipe_sender_attempts_total',
-    help: 'Delivery attempts by outcome (delivered, retry, failed, rejected) and HTTP status class',
-    labelNames: ['outcome', 'status'] as const,
+    help: 'Delivery attempts by outcome (delivered, retry, failed, rejected), HTTP status class and signature scheme',
+    labelNames: ['outcome', 'status', 'scheme'] as const,
     registers: [registry],
   });
   const duration = new Histogram({
@@ -41,9 +43,15 @@ export function makeSenderMetrics(registry: Registry = makeRegistry('sender')): 
       labelNames: ['source'] as const,
       registers: [registry],
     }),
+    invalidPayloads: new Counter({
+      name: 'hookpipe_sender_invalid_payloads_total',
+      help: 'Generated events not sent because their data failed the event type’s JSON Schema, by source',
+      labelNames: ['source'] as const,
+      registers: [registry],
+    }),
     observeAttempt(done) {
       const status = done.statusCode === null ? 'none' : `${Math.floor(done.statusCode / 100)}xx`;
-      attempts.inc({ outcome: done.decision.kind, status });
+      attempts.inc({ outcome: done.decision.kind, status, scheme: done.scheme });
       duration.observe(done.durationMs / 1000);
     },
   };

@@ -17,10 +17,12 @@ export interface SecretLeak {
 
 /**
  * Shapes that are secrets or signatures whatever their value: a Standard Webhooks or Stripe
- * secret, a Standard Webhooks signature entry, a GitHub or Stripe signature.
+ * secret, an API key made through /keys, a Standard Webhooks signature entry, a GitHub or Stripe
+ * signature.
  */
 const SHAPES: { what: string; re: RegExp }[] = [
   { what: 'a whsec_ secret', re: /whsec_[A-Za-z0-9+/=_-]{16,}/ },
+  { what: 'an API key', re: /hpk_[0-9A-Za-z]{40}/ },
   { what: 'a Standard Webhooks signature', re: /\bv1,[A-Za-z0-9+/]{43}=/ },
   { what: 'a GitHub signature', re: /sha256=[0-9a-fA-F]{64}/ },
   { what: 'a Stripe signature', re: /\bv1=[0-9a-fA-F]{64}/ },

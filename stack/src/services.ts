@@ -42,9 +42,26 @@ export function serviceSpecs(ctx: StackContext): ServiceSpec[] {
       env: {
         SENDER_PORT: String(ports.sender),
         SENDER_CORS_ORIGINS: `http://127.0.0.1:${ports.consumer},http://localhost:${ports.consumer}`,
+        ...linkedSecretsEnv(ctx),
       },
     },
   ];
+}
+
+/**
+ * Linked secrets: the sender installs the secret of a webhook aimed at this stack's ingress (or
+ * straight at a handler replica) on this stack's receiver, so the seed's curl flow needs no
+ * `/secrets` call. The first receiver API key serves.
+ */
+export function linkedSecretsEnv(ctx: StackContext): Record<string, string> {
+  const { ports } = ctx.state;
+  return {
+    SENDER_RECEIVER_API_URL: `http://127.0.0.1:${ports.consumer}`,
+    SENDER_RECEIVER_API_KEY: ctx.state.receiverApiKey.split(',')[0]!.trim(),
+    SENDER_LINKED_INGRESS_URLS: [ports.ingress, ...ports.handlers]
+      .flatMap((p) => [`http://127.0.0.1:${p}`, `http://localhost:${p}`])
+      .join(','),
+  };
 }
 
 /** What every service of the stack is told (besides its own port). */

@@ -113,11 +113,13 @@ describe(`docker compose project "${project}"`, () => {
     });
     expect(reg.status).toBe(201);
     const webhookId = reg.json.webhook_id as string;
-    const installed = await call('POST', `${consumerUrl}/secrets`, receiverKey, {
-      customer_id: customer,
-      secret: reg.json.secret_token,
-    });
-    expect(installed.status).toBe(201);
+    // Linked secrets: the sender installed the webhook's secret on the receiver itself.
+    const installed = await call(
+      'GET',
+      `${consumerUrl}/secrets?customer_id=${encodeURIComponent(customer)}`,
+      receiverKey,
+    );
+    expect(installed.json.data).toEqual([expect.objectContaining({ label: `webhook ${webhookId}` })]);
 
     const q = `customer_id=${encodeURIComponent(customer)}&webhook_id=${encodeURIComponent(webhookId)}`;
     const steady = 30;

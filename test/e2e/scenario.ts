@@ -1,12 +1,12 @@
 /**
  * What the end-to-end suites share: a webhook registered at the sender (pointing at the real
- * ingress), its secret installed on the receiver the way an operator would, emitters driven
+ * ingress, so the sender installs its secret on the receiver: linked secrets), emitters driven
  * through the sender's API, and the final reconciliation.
  */
 import { expect } from 'vitest';
 import { formatReport, reconcileWhenSettled, type ReconcileReport } from '@hookpipe/stack';
 import type { TestEnv } from '../env.js';
-import { installReceiverSecret, senderApi, waitUntilKnown } from '../support/http.js';
+import { senderApi, waitUntilKnown } from '../support/http.js';
 import { pollUntil, unique } from '../support/poll.js';
 
 export interface Webhook {
@@ -30,7 +30,10 @@ export interface EmitterView {
   counters: EmitterCounters;
 }
 
-/** Registers a webhook for a new customer, installs its secret on the receiver, waits until every replica knows it. */
+/**
+ * Registers a webhook for a new customer on the ingress (the sender installs its secret on the
+ * receiver) and waits until every replica knows it.
+ */
 export async function newWebhook(
   env: TestEnv,
   label: string,
@@ -49,7 +52,6 @@ export async function newWebhook(
     webhookId: String(res.json.webhook_id),
     secret: String(res.json.secret_token),
   };
-  await installReceiverSecret(env, customerId, webhook.secret);
   await waitUntilKnown(env.handlerUrls, webhook.secret);
   return webhook;
 }

@@ -3,7 +3,6 @@ import { getTestEnv, type TestEnv } from '../env.js';
 import {
   database,
   emitterOf,
-  installReceiverSecret,
   pollUntil,
   register,
   senderApi,
@@ -32,12 +31,11 @@ afterAll(async () => {
   await senderDb?.end();
 });
 
-/** A webhook of a fresh customer on the real ingress, its secret installed on the receiver. */
+/** A webhook of a fresh customer on the real ingress (the sender installs its secret on the receiver). */
 async function receiverWebhook() {
   const customer = unique('faults');
   const wh = await register(api, { customer_id: customer, webhook_url: `${env.ingressUrl}/webhook` });
   created.push(wh.webhook_id);
-  await installReceiverSecret(env, customer, wh.secret_token);
   await waitUntilKnown(env, wh.secret_token);
   return wh;
 }

@@ -1,15 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getTestEnv, type TestEnv } from '../env.js';
-import {
-  database,
-  emitterOf,
-  installReceiverSecret,
-  pollUntil,
-  senderApi,
-  unique,
-  waitUntilKnown,
-  type SenderApi,
-} from './support.js';
+import { database, emitterOf, pollUntil, senderApi, unique, type SenderApi } from './support.js';
 
 let env: TestEnv;
 let api: SenderApi;
@@ -40,7 +31,7 @@ const rowsOf = async (customer: string) =>
   );
 
 describe("the seed's curl flow, on the real stack (sender → nginx → handlers → Kafka → consumer → PostgreSQL)", () => {
-  it('register → install the secret on the receiver → start → events land → stop → no more events', async () => {
+  it('register (the sender installs the secret on the receiver) → start → events land → stop → no more events', async () => {
     const customer = unique('ben@webhooksystem');
     expect((await fetch(`${env.senderUrl}/ping`)).status).toBe(200);
 
@@ -63,9 +54,7 @@ describe("the seed's curl flow, on the real stack (sender → nginx → handlers
     expect(JSON.stringify(list.json)).not.toContain(secret.slice(6));
     expect(list.json).toEqual([expect.objectContaining({ webhook_id: webhookId, webhook_status: 'ACTIVE' })]);
 
-    await installReceiverSecret(env, customer, secret);
-    await waitUntilKnown(env, secret);
-
+    // No POST /secrets: the webhook is on the stack's ingress, so the sender installed its secret.
     const q = `customer_id=${encodeURIComponent(customer)}&webhook_id=${webhookId}`;
     const started = await api.post(`/emitter/start?${q}&rate=5`);
     expect(started.status).toBe(201);
@@ -131,5 +120,50 @@ describe("the seed's curl flow, on the real stack (sender → nginx → handlers
       expect(ids.has(r.webhook_id)).toBe(true);
       expect(r.payload.type).toBe(r.event_type);
     }
+  });
+
+  it('works exactly as docs/sender.md types it: localhost URL, default rate, no /secrets call', async () => {
+    const customer = unique('ben@webhooksystem');
+    const ingress = `http://localhost:${new URL(env.ingressUrl).port}`;
+    const sender = (method: string, path: string, body?: string) =>
+      fetch(`${env.senderUrl}${path}`, {
+        method,
+        // curl's -d sends form-urlencoded; -H "$K" the key.
+        headers: {
+          'X-API-Key': env.senderApiKey,
+          ...(body === undefined ? {} : { 'content-type': 'application/x-www-form-urlencoded' }),
+        },
+        body,
+      });
+    expect((await sender('GET', '/ping')).status).toBe(200);
+    expect((await sender('GET', '/')).status).toBe(200);
+    const reg = await sender(
+      'POST',
+      '/register',
+      `{"customer_id":"${customer}","webhook_url":"${ingress}/webhook"}`,
+    );
+    expect(reg.status).toBe(201);
+    const webhookId = ((await reg.json()) as { webhook_id: string }).webhook_id;
+    created.push(webhookId);
+    const q = `customer_id=${customer}&webhook_id=${webhookId}`;
+    expect((await sender('POST', `/emitter/start?${q}`)).status).toBe(201);
+    // The seed's default rate, one event per 5 s: the first is sent at once.
+    await pollUntil(async () => (await rowsOf(customer)) >= 2, {
+      timeoutMs: 30_000,
+      what: 'two events of the customer in the receiver’s events table',
+    });
+    expect((await sender('POST', `/emitter/stop?${q}`)).status).toBe(200);
+    const settled = await pollUntil(
+      async () => {
+        const e = await emitterOf(api, webhookId);
+        return e.counters.pending === 0 ? e : null;
+      },
+      { timeoutMs: 60_000, what: 'the stopped emitter’s queued deliveries to finish' },
+    );
+    expect(settled.counters.failed).toBe(0);
+    await pollUntil(async () => (await rowsOf(customer)) === settled.counters.delivered, {
+      timeoutMs: 30_000,
+      what: `the receiver to hold ${settled.counters.delivered} rows for the customer`,
+    });
   });
 });

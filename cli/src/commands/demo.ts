@@ -1,6 +1,7 @@
 /**
- * `hookpipe demo` (`make demo`): the main job. On the running local stack: registers a webhook for a new
- * customer, installs its secret on the receiver, starts an emitter with a small share of events
+ * `hookpipe demo` (`make demo`): the main job. On the running local stack: registers a webhook for a
+ * new customer (the sender installs its secret on the receiver: linked secrets), starts an emitter
+ * with a small share of events
  * that fail in the consumer (so retries and the dead-letter queue show), prints a live progress
  * line, stops after DEMO_SECONDS (Ctrl-C ends earlier), waits for the pipeline to drain,
  * reconciles and prints the summary with where to look further.
@@ -84,26 +85,20 @@ export const demoCommand: Command = async (_command, argv) => {
     );
   const sender = (method: string, path: string, body?: unknown) =>
     api(env.SENDER_URL!, env.SENDER_API_KEY!, method, path, body);
-  const receiver = (method: string, path: string, body?: unknown) =>
-    api(env.CONSUMER_URL!, env.RECEIVER_API_KEY!, method, path, body);
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   const customer = `demo-${stamp}`;
 
   console.log(
     bold(`hookpipe demo: ${settings.seconds} s at ${settings.rate} events/s for customer ${customer}`),
   );
+  // The per-customer path: the handlers check only this customer's secrets (docs/handler.md).
   const hook = await sender('POST', '/register', {
     customer_id: customer,
-    webhook_url: `${env.INGRESS_URL}/webhook`,
+    webhook_url: `${env.INGRESS_URL}/webhook/${encodeURIComponent(customer)}`,
   });
   const webhookId = String(hook.webhook_id);
   console.log(`  registered webhook ${webhookId} → ${String(hook.webhook_url)}`);
-  await receiver('POST', '/secrets', {
-    customer_id: customer,
-    secret: hook.secret_token,
-    label: 'make demo',
-  });
-  console.log('  installed its secret on the receiver (POST /secrets)');
+  console.log('  the sender installed its secret on the receiver (linked secrets: no POST /secrets)');
   await waitUntilSecretKnown(env.HANDLER_URLS!.split(' '), String(hook.secret_token));
 
   const query = `customer_id=${encodeURIComponent(customer)}&webhook_id=${encodeURIComponent(webhookId)}`;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '@hookpipe/lib';
-import { makeApiApp, makeApiErrorHandler } from '@hookpipe/lib/api';
+import { makeApiApp, makeApiErrorHandler, setIdentity } from '@hookpipe/lib/api';
 import { registerDeadLetterPurgeRoutes } from './dead-letter-purge-routes.js';
 import type { DeadLetterFilter } from '../store/dead-letters-store.js';
 
@@ -10,6 +10,11 @@ const json = { 'Content-Type': 'application/json' };
 function makeApp(rows: Record<number, string> = { 1: 'msg_1', 2: 'msg_2', 3: 'msg_3' }) {
   const calls: { filters: [DeadLetterFilter, number][]; purged: number[][] } = { filters: [], purged: [] };
   const app = makeApiApp();
+  // The routes alone: the caller is taken for an admin, as the host app's key check would set.
+  app.use(async (c, next) => {
+    setIdentity(c, { id: null, name: 'test', scopes: ['admin'] });
+    await next();
+  });
   registerDeadLetterPurgeRoutes(app, {
     replayMax: 5,
     logger: silentLogger(),

@@ -37,6 +37,7 @@ export function registerDeadLetterPurgeRoutes(
     {
       method: 'delete',
       path: '/dead-letters/{id}',
+      scope: 'dead-letters:write',
       summary: 'Delete one dead letter (open or replayed) and the failure history nothing else shows',
       params: z.object({ id: idParam('id') }),
       database: true,
@@ -58,6 +59,7 @@ export function registerDeadLetterPurgeRoutes(
     {
       method: 'post',
       path: '/dead-letters/purge',
+      scope: 'dead-letters:write',
       summary: 'Delete many dead letters, by ids or by a filter (open ones unless `status` says otherwise)',
       body: deadLetterSelectionSchema(
         deps.replayMax,

@@ -74,6 +74,7 @@ export function registerDeadLetterRoutes(
     {
       method: 'get',
       path: '/dead-letters',
+      scope: 'events:read',
       summary: 'List dead letters, newest first',
       query: z.object({
         webhook_id: webhookIdSchema
@@ -115,6 +116,7 @@ export function registerDeadLetterRoutes(
     {
       method: 'get',
       path: '/dead-letters/{id}',
+      scope: 'events:read',
       summary: 'One dead letter with the raw body and the retry history',
       params: IdParams,
       database: true,
@@ -138,6 +140,7 @@ export function registerDeadLetterRoutes(
     {
       method: 'post',
       path: '/dead-letters/replay',
+      scope: 'dead-letters:write',
       summary: 'Replay many dead letters, by ids or by a filter over the open ones',
       body: deadLetterSelectionSchema(deps.replayMax, z.object(deadLetterFilterFields).strict()),
       bodyRequired: true,
@@ -180,6 +183,7 @@ export function registerDeadLetterRoutes(
     {
       method: 'post',
       path: '/dead-letters/{id}/replay',
+      scope: 'dead-letters:write',
       summary: 'Replay one dead letter to webhooks.events with retry_count 0',
       params: IdParams,
       database: true,

@@ -40,6 +40,7 @@ export function registerEventRoutes(app: OpenAPIHono, deps: { events: EventsQuer
     {
       method: 'get',
       path: '/events',
+      scope: 'events:read',
       summary: 'List persisted events',
       description:
         'Filters by customer, type and persisted time; ordered by (persisted_at, webhook_id); cursor pagination.',
@@ -81,6 +82,7 @@ export function registerEventRoutes(app: OpenAPIHono, deps: { events: EventsQuer
     {
       method: 'get',
       path: '/events/{webhookId}',
+      scope: 'events:read',
       summary: 'One event with its retry history',
       params: z.object({
         webhookId: webhookIdSchema.openapi({

@@ -62,6 +62,7 @@ export function registerFaultRoutes(app: OpenAPIHono, deps: { faults: FaultsStor
     {
       method: 'put',
       path: '/faults/{customer_id}',
+      scope: 'faults:write',
       summary: 'Set a customer’s receiver fault profile (handlers apply it within 2 s)',
       tags,
       params: customerPath,
@@ -78,6 +79,7 @@ export function registerFaultRoutes(app: OpenAPIHono, deps: { faults: FaultsStor
     {
       method: 'get',
       path: '/faults',
+      scope: 'events:read',
       summary: 'List the fault profiles in force',
       tags,
       database: true,
@@ -91,6 +93,7 @@ export function registerFaultRoutes(app: OpenAPIHono, deps: { faults: FaultsStor
     {
       method: 'get',
       path: '/faults/{customer_id}',
+      scope: 'events:read',
       summary: 'A customer’s fault profile',
       tags,
       params: customerPath,
@@ -112,6 +115,7 @@ export function registerFaultRoutes(app: OpenAPIHono, deps: { faults: FaultsStor
     {
       method: 'delete',
       path: '/faults/{customer_id}',
+      scope: 'faults:write',
       summary: 'Lift a customer’s fault profile (its recorded attempts stay)',
       tags,
       params: customerPath,
@@ -132,6 +136,7 @@ export function registerFaultRoutes(app: OpenAPIHono, deps: { faults: FaultsStor
     {
       method: 'get',
       path: '/attempts',
+      scope: 'events:read',
       summary:
         'How a sender reacted: every attempt the handlers saw, by message id, with the gaps between them',
       description:
@@ -170,6 +175,7 @@ export function registerFaultRoutes(app: OpenAPIHono, deps: { faults: FaultsStor
     {
       method: 'delete',
       path: '/attempts',
+      scope: 'faults:write',
       summary: 'Forget a customer’s recorded attempts; attempt numbers start at 1 again',
       tags,
       query: z.object({ customer_id: customerQuery }),

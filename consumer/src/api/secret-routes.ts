@@ -70,6 +70,7 @@ export function registerSecretRoutes(app: OpenAPIHono, deps: { secrets: SecretsS
     {
       method: 'post',
       path: '/secrets',
+      scope: 'secrets:write',
       summary: 'Install a receiver secret for a customer (handlers pick it up within 2 s)',
       body: SecretBody,
       bodyRequired: true,
@@ -96,6 +97,7 @@ export function registerSecretRoutes(app: OpenAPIHono, deps: { secrets: SecretsS
     {
       method: 'get',
       path: '/secrets',
+      scope: 'events:read',
       summary: 'List installed secrets (never their values)',
       query: z.object({ customer_id: customerIdParam }),
       database: true,
@@ -111,6 +113,7 @@ export function registerSecretRoutes(app: OpenAPIHono, deps: { secrets: SecretsS
     {
       method: 'delete',
       path: '/secrets/{id}',
+      scope: 'secrets:write',
       summary: 'Retire a secret',
       params: z.object({ id: idParam('id') }),
       database: true,

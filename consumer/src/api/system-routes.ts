@@ -68,6 +68,7 @@ export function registerSystemRoutes(app: OpenAPIHono, deps: SystemDeps): void {
     {
       method: 'get',
       path: '/stats',
+      scope: 'events:read',
       summary: 'Totals (database), counters (this process), consumer lag per partition, paused partitions',
       responses: {
         200: {

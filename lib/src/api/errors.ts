@@ -101,7 +101,8 @@ export const STANDARD_ERRORS = {
     'Invalid input: `validation_failed` (`details` lists each field and what is wrong with it), ' +
       '`invalid_json`, `body_required` or `invalid_cursor`',
   ),
-  401: errorContent('Missing or invalid X-API-Key (`unauthorized`)'),
+  401: errorContent('Missing, unknown, revoked or expired X-API-Key (`unauthorized`)'),
+  403: errorContent('The key lacks the scope this route needs (`missing_scope`; `details.missing` names it)'),
   503: errorContent('The database is unavailable (`database_unavailable`); try again after `Retry-After`'),
 } as const;
 

@@ -5,5 +5,6 @@ export * from './cursor.js';
 export * from './docs.js';
 export * from './errors.js';
 export * from './fields.js';
+export * from './keys/index.js';
 export * from './on-error.js';
 export * from './route.js';

@@ -1,6 +1,7 @@
 import { OpenAPIHono, type z } from '@hono/zod-openapi';
 import type { Context, Env } from 'hono';
 import { readJson } from './body.js';
+import { requireScope } from './keys/identity.js';
 import {
   API_KEY_SECURITY,
   ErrorSchema,
@@ -29,6 +30,8 @@ export interface RouteSpec<P, Q, B> {
   responses: Record<number, { description: string; schema?: z.ZodType }>;
   /** No X-API-Key needed (no 401). */
   open?: boolean;
+  /** The scope the caller's key needs (403 `missing_scope` otherwise); any valid key when left out. */
+  scope?: string;
   /** The route reads or writes the database, so it may answer 503 `database_unavailable`. */
   database?: boolean;
 }
@@ -49,6 +52,7 @@ function documentedResponses(spec: RouteSpec<unknown, unknown, unknown>): Record
   const responses: Record<string, unknown> = {
     ...(takesInput ? { 400: STANDARD_ERRORS[400] } : {}),
     ...(spec.open ? {} : { 401: STANDARD_ERRORS[401] }),
+    ...(spec.scope ? { 403: STANDARD_ERRORS[403] } : {}),
     ...(spec.database ? { 503: STANDARD_ERRORS[503] } : {}),
   };
   for (const [code, r] of Object.entries(spec.responses)) {
@@ -82,7 +86,9 @@ export function defineRoute<
     method: spec.method,
     path: spec.path,
     summary: spec.summary,
-    description: spec.description,
+    description: spec.scope
+      ? `${spec.description ?? ''}${spec.description ? '\n\n' : ''}Scope: \`${spec.scope}\`.`
+      : spec.description,
     tags: spec.tags,
     security: spec.open ? [] : API_KEY_SECURITY,
     request: {
@@ -96,6 +102,7 @@ export function defineRoute<
   });
   const honoPath = spec.path.replace(/\{(\w+)\}/g, ':$1');
   app.on(spec.method.toUpperCase(), honoPath, async (c) => {
+    if (spec.scope) requireScope(c, spec.scope);
     const params = spec.params ? parse(spec.params, c.req.param(), 'path') : undefined;
     const query = spec.query ? parse(spec.query, c.req.query(), 'query') : undefined;
     let body: unknown;

@@ -7,6 +7,7 @@ import {
   schemeKey,
   secretProblem,
   signRequest,
+  stripeEventId,
   verifyGithub,
   verifyStripe,
   SIGNATURE_SCHEMES,
@@ -37,6 +38,12 @@ describe('secrets per scheme', () => {
     expect(secretProblem('stripe', 'spaces are printable too')).toBeNull();
     expect(secretProblem('github', 'x'.repeat(257))).not.toBeNull();
     expect(secretProblem('github', 'x'.repeat(256))).toBeNull();
+  });
+
+  it('makes Stripe-shaped event ids, a new one each time', () => {
+    const ids = new Set(Array.from({ length: 50 }, () => stripeEventId()));
+    expect(ids.size).toBe(50);
+    for (const id of ids) expect(id).toMatch(/^evt_[0-9A-Za-z]{24}$/);
   });
 });
 

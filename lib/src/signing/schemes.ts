@@ -38,7 +38,8 @@ export function schemeKey(scheme: SignatureScheme, secret: string): Buffer | nul
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
-function base62(length: number): string {
+/** `length` random characters of 0-9, A-Z, a-z, each equally likely. */
+export function randomBase62(length: number): string {
   let out = '';
   // 248 = 4 × 62: bytes at or above it are dropped so that every character is equally likely.
   while (out.length < length) {
@@ -57,8 +58,13 @@ export function generateSchemeSecret(scheme: SignatureScheme): string {
     case 'github':
       return randomBytes(32).toString('hex');
     case 'stripe':
-      return `whsec_${base62(32)}`;
+      return `whsec_${randomBase62(32)}`;
   }
+}
+
+/** A Stripe-style event id, `evt_` and 24 base62 characters: a `stripe` message's id. */
+export function stripeEventId(): string {
+  return `evt_${randomBase62(24)}`;
 }
 
 export interface SignRequest {

@@ -1,6 +1,15 @@
-import { ApiError, type Clock } from '@hookpipe/lib';
+import {
+  ApiError,
+  generateSchemeSecret,
+  secretProblem,
+  type Clock,
+  type SignatureScheme,
+} from '@hookpipe/lib';
 import { validationError } from '@hookpipe/lib/api';
 import type { EmitterManager } from '../emitters/manager.js';
+import type { EventCatalog } from '../event-types/catalog.js';
+import type { Linker } from '../linked/linker.js';
+import type { ReceiverRefusal } from '../linked/receiver-client.js';
 import type { SenderMetrics } from '../metrics.js';
 import type { SecretBox } from '../secrets.js';
 import type { TargetPolicy } from '../targets.js';
@@ -21,6 +30,9 @@ export interface ApiDeps {
   box: SecretBox;
   targets: TargetPolicy;
   emitters: EmitterManager;
+  catalog: EventCatalog;
+  /** Linked secrets (SENDER_RECEIVER_API_URL …); null when the sender has no receiver of its own. */
+  linker: Linker | null;
   metrics: SenderMetrics;
   /** Wakes the delivery worker after an enqueue. */
   notify: () => void;
@@ -48,3 +60,36 @@ export function checkTarget(deps: ApiDeps, url: string): void {
   const verdict = deps.targets.check(url);
   if (!verdict.ok) throw validationError('body', [{ path: ['webhook_url'], message: verdict.message }]);
 }
+
+/** The user's own secret checked against the scheme (400 naming `secret`), or a new one. */
+export function secretFor(scheme: SignatureScheme, given: string | undefined): string {
+  if (given === undefined) return generateSchemeSecret(scheme);
+  const problem = secretProblem(scheme, given);
+  if (problem) throw validationError('body', [{ path: ['secret'], message: problem }]);
+  return given;
+}
+
+/**
+ * The answer when the stack's receiver did not take a linked secret: 503 with Retry-After when
+ * it said 503, else 502; either way the change was not made.
+ */
+export function receiverUnavailable(refusal: ReceiverRefusal, what: string): ApiError {
+  const message = `${what}: the receiver's secret could not be installed; ${refusal.message}`;
+  if (refusal.status === 503) {
+    return new ApiError(503, 'receiver_unavailable', message, undefined, {
+      'Retry-After': refusal.retryAfter ?? '5',
+    });
+  }
+  return new ApiError(502, 'receiver_unavailable', message);
+}
+
+/** Answers of a change whose secret the stack's own receiver had to take (linked secrets). */
+export const RECEIVER_REFUSED = {
+  502: {
+    description:
+      'The stack’s receiver refused the secret or did not answer (`receiver_unavailable`): nothing changed',
+  },
+  503: {
+    description: 'The stack’s receiver said 503 (`receiver_unavailable`, with Retry-After): nothing changed',
+  },
+};

@@ -82,6 +82,7 @@ export function addEmitterRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps): void 
     {
       method: 'post',
       path: '/emitter/start',
+      scope: 'emitters:write',
       summary: 'Start the webhook’s emitter (the seed’s route); starting a running one returns it',
       description:
         'Options come from the query string (`rate`, `count`, `duration`, `event_types`, `concurrency`, ' +
@@ -94,6 +95,9 @@ export function addEmitterRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps): void 
       responses: {
         201: { description: 'Started', schema: EmitterSchema },
         200: { description: 'Already running: the running emitter, unchanged', schema: EmitterSchema },
+        400: {
+          description: 'Invalid options, an unknown event type, or a fault the webhook’s scheme cannot have',
+        },
         404: { description: 'No such webhook for this customer' },
         409: { description: 'The webhook is disabled, or too many emitters are running' },
       },
@@ -101,6 +105,20 @@ export function addEmitterRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps): void 
     async (c, { query, body }) => {
       const options = startOptions(query, body, deps.settings);
       const webhook = await ownedWebhook(query.customer_id, query.webhook_id);
+      const unknown = await deps.catalog.missing(options.eventTypes);
+      if (unknown !== null) {
+        throw validationError(body.event_types ? 'body' : 'query', [
+          { path: ['event_types'], message: `unknown event type ${unknown} (GET /event-types lists them)` },
+        ]);
+      }
+      if (webhook.signatureScheme === 'github' && options.faults.stale_timestamp !== undefined) {
+        throw validationError(body.faults ? 'body' : 'query', [
+          {
+            path: body.faults ? ['faults', 'stale_timestamp'] : ['fault_stale_timestamp'],
+            message: 'a github webhook signs no timestamp, so it cannot be stale',
+          },
+        ]);
+      }
       if (webhook.status !== 'ACTIVE') {
         throw new ApiError(
           409,
@@ -122,6 +140,7 @@ export function addEmitterRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps): void 
     {
       method: 'post',
       path: '/emitter/stop',
+      scope: 'emitters:write',
       summary:
         'Stop the webhook’s emitter; answers once it has stopped (already-queued events still deliver)',
       tags,
@@ -147,6 +166,7 @@ export function addEmitterRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps): void 
     {
       method: 'get',
       path: '/emitters',
+      scope: 'webhooks:read',
       summary: 'Emitters (running ones unless `status` says otherwise) with their counters',
       tags,
       query: ListEmittersQuery,

@@ -3,7 +3,7 @@ import { CursorParam } from '@hookpipe/lib/api';
 import { FAULT_KINDS } from '../model/fault-kinds.js';
 
 /** Printable text without control characters (no CR/LF smuggling into headers or logs). */
-const text = (max: number) =>
+export const text = (max: number) =>
   z
     .string()
     .min(1, 'must not be empty')
@@ -18,95 +18,21 @@ export const WebhookUrl = z
   .refine((v) => /^https?:\/\//i.test(v) && URL.canParse(v), 'must be an absolute http(s) URL')
   .openapi({ example: 'http://localhost:8081/webhook' });
 
-/** `*`, an exact type (`order.created`), or a prefix wildcard (`order.*`). */
+/**
+ * `*`, an exact type (`order.created`), or a prefix wildcard (`order.*`); user types may use any
+ * printable ASCII without spaces.
+ */
 export const EventTypePattern = z
   .string()
-  .max(100, 'must be at most 100 characters')
   .regex(
-    /^(\*|[a-z0-9_-]+(\.[a-z0-9_-]+)*(\.\*)?)$/,
-    'must be "*", a type like "order.created", or a prefix like "order.*"',
+    /^[\x21-\x7e]{1,255}$/,
+    'must be "*", a type like "order.created", or a prefix like "order.*" (1-255 printable ASCII, no spaces)',
   );
+/** An event type's name: a built-in one (`order.created`) or a user's, 1–255 printable ASCII without spaces. */
 export const EventType = z
   .string()
-  .max(100, 'must be at most 100 characters')
-  .regex(/^[a-z0-9_-]+(\.[a-z0-9_-]+)*$/, 'must look like "order.created" (lower case, dot-separated)')
+  .regex(/^[\x21-\x7e]{1,255}$/, 'must be 1-255 printable ASCII characters without spaces')
   .openapi({ example: 'order.created' });
-
-const RESERVED_HEADERS = new Set([
-  'webhook-id',
-  'webhook-timestamp',
-  'webhook-signature',
-  'content-type',
-  'content-length',
-  'host',
-  'connection',
-  'transfer-encoding',
-  'user-agent',
-]);
-const Headers = z
-  .record(
-    z
-      .string()
-      .max(100, 'header names are at most 100 characters')
-      .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'is not a valid header name')
-      .refine((n) => !RESERVED_HEADERS.has(n.toLowerCase()), 'is set by the sender and cannot be overridden'),
-    z
-      .string()
-      .max(1024, 'header values are at most 1024 characters')
-      .regex(/^[\t\x20-\x7e\x80-\xff]*$/, 'header values must be printable'),
-  )
-  .refine((h) => Object.keys(h).length <= 20, 'at most 20 custom headers')
-  .openapi({ example: { 'X-Tenant': 'acme' } });
-
-export const CreateWebhookBody = z
-  .strictObject({
-    customer_id: CustomerId,
-    webhook_url: WebhookUrl,
-    event_types: z.array(EventTypePattern).min(1).max(50).optional(),
-    description: text(1024).nullable().optional(),
-    headers: Headers.optional(),
-    max_in_flight: z.number().int().min(1).max(1000).optional(),
-  })
-  .openapi('CreateWebhook');
-
-export const PatchWebhookBody = z
-  .strictObject({
-    webhook_url: WebhookUrl.optional(),
-    event_types: z.array(EventTypePattern).min(1).max(50).optional(),
-    description: text(1024).nullable().optional(),
-    headers: Headers.optional(),
-    max_in_flight: z.number().int().min(1).max(1000).optional(),
-    active: z
-      .boolean()
-      .optional()
-      .openapi({ description: 'false disables; true re-enables and resumes held deliveries' }),
-  })
-  .refine((p) => Object.keys(p).length > 0, 'give at least one field to change')
-  .openapi('PatchWebhook');
-
-export const WebhookSchema = z
-  .object({
-    webhook_id: z.string().openapi({ example: 'wh_01J9Z3Q4M8N6P2R5S7T9V1W3X5' }),
-    customer_id: z.string(),
-    webhook_url: z.string(),
-    webhook_status: z.enum(['ACTIVE', 'DISABLED']),
-    event_types: z.array(z.string()),
-    description: z.string().nullable(),
-    headers: z
-      .record(z.string(), z.string())
-      .openapi({ description: 'Values of credential-like headers are redacted' }),
-    max_in_flight: z.number().int(),
-    failing_since: z.string().nullable(),
-    disabled_at: z.string().nullable(),
-    disabled_reason: z.string().nullable(),
-    created_at: z.string(),
-    updated_at: z.string(),
-  })
-  .openapi('Webhook');
-
-export const CreatedWebhookSchema = WebhookSchema.extend({
-  secret_token: z.string().openapi({ description: 'Shown only in this answer', example: 'whsec_…' }),
-}).openapi('CreatedWebhook');
 
 export const IdParam = z.strictObject({ id: WebhookId.openapi({ param: { name: 'id', in: 'path' } }) });
 
@@ -133,16 +59,6 @@ export const StatsQuery = z.strictObject({
     .max(30 * 86_400)
     .default(3600)
     .openapi({ description: 'Seconds back from now' }),
-});
-
-export const RotateBody = z.strictObject({
-  grace_seconds: z
-    .number()
-    .int()
-    .min(0)
-    .max(30 * 86_400)
-    .optional()
-    .openapi({ description: 'How long the old secret keeps signing (default SENDER_ROTATION_GRACE_S)' }),
 });
 
 export const EventBody = z
@@ -267,6 +183,9 @@ export const EmitterSchema = z
       failed: z.number(),
       retrying: z.number(),
       pending: z.number(),
+      invalid: z
+        .number()
+        .openapi({ description: 'Generated events whose data failed the type’s schema (not sent)' }),
       faults: z.record(z.string(), FaultCounts),
     }),
   })
@@ -277,3 +196,34 @@ export const ListEmittersQuery = z.strictObject({
   webhook_id: WebhookId.optional(),
   limit,
 });
+
+export const TypeName = EventType.openapi({ example: 'invoice.finalized' });
+
+export const DefineEventTypeBody = z
+  .strictObject({
+    type: TypeName,
+    description: text(1024).nullable().optional(),
+    schema: z.record(z.string(), z.unknown()).openapi({
+      description: 'A JSON Schema (draft 2020-12) of the event’s data: an object',
+      example: {
+        type: 'object',
+        required: ['invoice_id', 'amount_due'],
+        properties: {
+          invoice_id: { type: 'string', pattern: '^in_[A-Za-z0-9]{14}$' },
+          amount_due: { type: 'integer', minimum: 100, maximum: 100000 },
+          customer_email: { type: 'string', format: 'email' },
+        },
+      },
+    }),
+  })
+  .openapi('DefineEventType');
+
+export const EventTypeSchema = z
+  .object({
+    type: z.string(),
+    description: z.string().nullable(),
+    builtin: z.boolean(),
+    schema: z.record(z.string(), z.unknown()).optional().openapi({ description: 'User types only' }),
+    example: z.unknown(),
+  })
+  .openapi('EventType');

@@ -2,7 +2,8 @@ import type { z } from '@hono/zod-openapi';
 import type { EmitterRow } from '../model/emitter.js';
 import type { WebhookRow } from '../model/webhook.js';
 import type { EmitterCounts } from '../store/emitters-store.js';
-import type { EmitterSchema, WebhookSchema } from './schemas.js';
+import type { EmitterSchema } from './schemas.js';
+import type { WebhookSchema } from './webhook-schemas.js';
 
 const iso = (d: Date | null) => (d === null ? null : d.toISOString());
 
@@ -22,6 +23,8 @@ export function webhookView(w: WebhookRow): z.infer<typeof WebhookSchema> {
       Object.entries(w.headers).map(([k, v]) => [k, CREDENTIAL_HEADER.test(k) ? '[redacted]' : v]),
     ),
     max_in_flight: w.maxInFlight,
+    signature_scheme: w.signatureScheme,
+    payload: w.payload,
     failing_since: iso(w.failingSince),
     disabled_at: iso(w.disabledAt),
     disabled_reason: w.disabledReason,
@@ -63,6 +66,7 @@ export function emitterView(e: EmitterRow, counts: EmitterCounts | undefined): z
       failed: c.get('failed') ?? 0,
       retrying: counts?.retrying ?? 0,
       pending: counts?.pending ?? 0,
+      invalid: c.get('invalid') ?? 0,
       faults,
     },
   };

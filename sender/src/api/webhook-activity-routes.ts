@@ -1,21 +1,19 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
-import { ApiError, newId } from '@hookpipe/lib';
-import { cursorFromQuery, defineRoute, encodeCursor } from '@hookpipe/lib/api';
-import { makePayloadSource, mergeData } from '../emitters/catalog.js';
+import { ApiError, errorMessage, newId } from '@hookpipe/lib';
+import { cursorFromQuery, defineRoute, encodeCursor, validationError } from '@hookpipe/lib/api';
+import { makePayloadSource, mergeData, type Data } from '../emitters/catalog.js';
+import type { ReceiverLink } from '../store/webhooks-store.js';
 import { readDeliveryCursor } from './cursors.js';
-import { requireWebhook, type ApiDeps } from './deps.js';
+import { RECEIVER_REFUSED, receiverUnavailable, requireWebhook, secretFor, type ApiDeps } from './deps.js';
 import type { AppEnv } from './env.js';
-import {
-  EventAnswerSchema,
-  IdParam,
-  ListDeliveriesQuery,
-  RotateBody,
-  StatsQuery,
-  TriggerBody,
-} from './schemas.js';
+import { EventAnswerSchema, IdParam, ListDeliveriesQuery, StatsQuery, TriggerBody } from './schemas.js';
+import { RotateBody } from './webhook-schemas.js';
 
 const tags = ['webhooks'];
 const notFound = { 404: { description: 'No such webhook' } };
+
+/** How long the receiver keeps a rotated-out linked secret after the sender stops signing with it. */
+const LINK_SLACK_S = 60;
 
 /** Per-webhook operations beyond CRUD: secret rotation, stats, delivery history, trigger. */
 export function addWebhookActivityRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps): void {
@@ -24,7 +22,10 @@ export function addWebhookActivityRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps
     {
       method: 'post',
       path: '/webhooks/{id}/rotate-secret',
-      summary: 'Rotate the secret: the new one is shown once; old and new both sign during the grace period',
+      scope: 'webhooks:write',
+      summary:
+        'Rotate the secret (your own `secret`, or a new one): shown once; old and new both sign during the grace period ' +
+        '(github: the newest only)',
       tags,
       params: IdParam,
       database: true,
@@ -39,15 +40,36 @@ export function addWebhookActivityRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps
           }),
         },
         ...notFound,
+        ...RECEIVER_REFUSED,
       },
     },
     async (c, { params, body }) => {
-      const rotated = await deps.webhooks.rotateSecret(params.id, {
-        now: deps.clock(),
-        graceS: body.grace_seconds ?? deps.settings.rotationGraceS,
-        box: deps.box,
-      });
-      if (!rotated) throw new ApiError(404, 'webhook_not_found', `no webhook ${params.id}`);
+      const webhook = await requireWebhook(deps, params.id);
+      const secret = secretFor(webhook.signatureScheme, body.secret);
+      const { linker } = deps;
+      let link: ReceiverLink | undefined;
+      if (linker?.covers(webhook.url)) {
+        const installed = await linker.install(webhook, secret);
+        if (!installed.ok) throw receiverUnavailable(installed, 'the secret was not rotated');
+        link = { receiverSecretId: installed.receiverSecretId };
+      }
+      const rotated = await deps.webhooks
+        .rotateSecret(params.id, {
+          now: deps.clock(),
+          graceS: body.grace_seconds ?? deps.settings.rotationGraceS,
+          box: deps.box,
+          secret,
+          link,
+          slackS: LINK_SLACK_S,
+        })
+        .catch(async (err: unknown) => {
+          if (link) await linker?.undo(params.id, link.receiverSecretId).catch(() => undefined);
+          throw err;
+        });
+      if (!rotated) {
+        if (link) await linker?.undo(params.id, link.receiverSecretId);
+        throw new ApiError(404, 'webhook_not_found', `no webhook ${params.id}`);
+      }
       c.var.log.info({ webhookId: params.id, until: rotated.previousExpiresAt }, 'webhook secret rotated');
       return c.json(
         {
@@ -65,6 +87,7 @@ export function addWebhookActivityRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps
     {
       method: 'get',
       path: '/webhooks/{id}/stats',
+      scope: 'webhooks:read',
       summary: 'Attempts, success rate, latency p50/p99 and last error over a window',
       tags,
       params: IdParam,
@@ -84,6 +107,7 @@ export function addWebhookActivityRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps
     {
       method: 'get',
       path: '/webhooks/{id}/deliveries',
+      scope: 'webhooks:read',
       summary: 'Deliveries of a webhook, newest first',
       tags,
       params: IdParam,
@@ -110,7 +134,10 @@ export function addWebhookActivityRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps
     {
       method: 'post',
       path: '/webhooks/{id}/trigger',
-      summary: 'Send one catalog event to this webhook now (through the outbox, like POST /events)',
+      scope: 'webhooks:write',
+      summary:
+        'Send one catalog event to this webhook now (through the outbox, like POST /events): data generated for ' +
+        'the type, the static payload and `overrides` merged over it, checked against a user type’s schema',
       tags,
       params: IdParam,
       database: true,
@@ -118,6 +145,7 @@ export function addWebhookActivityRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps
       bodyRequired: true,
       responses: {
         202: { description: 'Queued', schema: EventAnswerSchema },
+        400: { description: 'Unknown type, or the data fails the type’s schema' },
         ...notFound,
         409: { description: 'The webhook is disabled' },
       },
@@ -131,11 +159,35 @@ export function addWebhookActivityRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps
           `webhook ${params.id} is disabled; PATCH active: true first`,
         );
       }
+      const entry = await deps.catalog.lookup(body.type, true);
+      if (!entry) {
+        throw validationError('body', [
+          { path: ['type'], message: `unknown event type ${body.type} (GET /event-types lists them)` },
+        ]);
+      }
       const now = deps.clock();
-      const data = mergeData(
-        makePayloadSource(deps.settings.fakerSeed).data(body.type, new Date(now)),
-        body.overrides ?? {},
-      );
+      let data: Data;
+      try {
+        data = makePayloadSource(deps.settings.fakerSeed, [], () => entry.schema).data(
+          body.type,
+          new Date(now),
+        );
+      } catch (err) {
+        throw validationError('body', [
+          { path: ['type'], message: `no data could be generated: ${errorMessage(err)}` },
+        ]);
+      }
+      data = mergeData(mergeData(data, webhook.payload ?? {}), body.overrides ?? {});
+      const problem = entry.check?.(data);
+      if (problem) {
+        deps.metrics.invalidPayloads.inc({ source: 'trigger' });
+        throw validationError('body', [
+          {
+            path: ['overrides'],
+            message: `the event's data (generated, static payload and overrides merged) fails the schema of ${body.type}: ${problem}`,
+          },
+        ]);
+      }
       const result = await deps.events.ingest(
         {
           id: newId('evt', now),

@@ -1,4 +1,10 @@
-import { generateSecret, signatureHeaders, unixSeconds, type Clock } from '@hookpipe/lib';
+import {
+  generateSchemeSecret,
+  signRequest,
+  unixSeconds,
+  type Clock,
+  type SignatureScheme,
+} from '@hookpipe/lib';
 import type { FaultKind } from '../model/fault-kinds.js';
 import { parseRetryAfter, type AttemptResult } from './decide.js';
 import { TimeoutError, type Post } from './transport.js';
@@ -11,6 +17,9 @@ export interface Outbound {
   body: Buffer;
   /** The webhook's custom headers. */
   headers: Readonly<Record<string, string>>;
+  scheme: SignatureScheme;
+  /** Sent as `X-GitHub-Event` under the github scheme. */
+  eventType: string;
   /** Every secret currently valid for the webhook, newest first. */
   secrets: readonly string[];
   fault: FaultKind | null;
@@ -26,7 +35,7 @@ export interface SendOptions {
 }
 
 export interface SentAttempt extends AttemptResult {
-  /** The webhook-timestamp sent (Unix seconds). */
+  /** The timestamp signed (`webhook-timestamp`, Stripe's `t`; Unix seconds). */
   signedAt: number;
   startedAt: number;
   durationMs: number;
@@ -34,9 +43,10 @@ export interface SentAttempt extends AttemptResult {
 }
 
 /**
- * Sends one attempt: fresh Standard Webhooks headers (a new timestamp each time, one `v1,`
- * entry per valid secret), the stored body unchanged, a hard timeout covering the whole answer.
- * Never throws: every way of failing becomes a result.
+ * Sends one attempt: fresh signature headers of the webhook's scheme (a new timestamp each
+ * time; every valid secret for standard-webhooks and stripe, the newest for github), the stored
+ * body unchanged, a hard timeout covering the whole answer. Never throws: every way of failing
+ * becomes a result.
  */
 export async function sendAttempt(msg: Outbound, opts: SendOptions): Promise<SentAttempt> {
   const startedAt = opts.clock();
@@ -44,12 +54,19 @@ export async function sendAttempt(msg: Outbound, opts: SendOptions): Promise<Sen
   let signedAt = unixSeconds(opts.clock);
   if (msg.fault === 'stale_timestamp') signedAt -= opts.staleTimestampS;
   // A well-formed signature under a key nobody holds: receivers must answer 401, not 400.
-  const secrets = msg.fault === 'bad_signature' ? [generateSecret()] : msg.secrets;
+  const secrets = msg.fault === 'bad_signature' ? [generateSchemeSecret(msg.scheme)] : msg.secrets;
   const headers: Record<string, string> = {
     ...msg.headers,
     'content-type': 'application/json',
     'user-agent': opts.userAgent ?? 'hookpipe-sender/0.1',
-    ...signatureHeaders({ id: msg.messageId, timestamp: signedAt, body: msg.body, secrets }),
+    ...signRequest({
+      scheme: msg.scheme,
+      id: msg.messageId,
+      timestamp: signedAt,
+      eventType: msg.eventType,
+      body: msg.body,
+      secrets,
+    }),
   };
   const finish = (result: AttemptResult, responseExcerpt: string | null = null): SentAttempt => ({
     ...result,
@@ -64,7 +81,7 @@ export async function sendAttempt(msg: Outbound, opts: SendOptions): Promise<Sen
     return finish(
       {
         statusCode: res.status,
-        error: ok ? null : `HTTP ${res.status}`,
+        error: ok ? null : httpError(res.status, res.excerpt),
         retryAfterMs: parseRetryAfter(res.retryAfter, opts.clock()),
       },
       res.excerpt,
@@ -72,6 +89,15 @@ export async function sendAttempt(msg: Outbound, opts: SendOptions): Promise<Sen
   } catch (err) {
     return finish({ statusCode: null, error: describeError(err), retryAfterMs: null });
   }
+}
+
+const ERROR_EXCERPT_CHARS = 200;
+
+/** `HTTP <status>: <the start of the answer>`, whitespace folded, so a refusal says why. */
+export function httpError(status: number, excerpt: string | null): string {
+  const text = (excerpt ?? '').replace(/\s+/g, ' ').trim();
+  if (!text) return `HTTP ${status}`;
+  return `HTTP ${status}: ${text.length > ERROR_EXCERPT_CHARS ? `${text.slice(0, ERROR_EXCERPT_CHARS)}…` : text}`;
 }
 
 function describeError(err: unknown): string {

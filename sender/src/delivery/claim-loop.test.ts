@@ -74,6 +74,8 @@ const row = (webhookId = 'wh_a', cap = 100): ClaimedDelivery => ({
   emitterId: null,
   url: 'http://localhost/hook',
   headers: {},
+  scheme: 'standard-webhooks',
+  eventType: 'order.created',
   secrets: [],
   body: Buffer.from('{}'),
   fault: null,

@@ -61,6 +61,7 @@ const done = (webhookId = 'wh_a'): Completion => ({
   token: 't',
   webhookId,
   messageId: `msg_${n}`,
+  scheme: 'standard-webhooks',
   attempt: 1,
   fault: null,
   signedAt: 1_700_000_000,

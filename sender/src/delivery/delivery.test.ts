@@ -73,6 +73,8 @@ function claimed(secrets: string[], overrides: Partial<ClaimedDelivery> = {}): C
     emitterId: null,
     url: URL_,
     headers: {},
+    scheme: 'standard-webhooks',
+    eventType: 'order.created',
     secrets,
     body: Buffer.from('{"type":"order.created","timestamp":"2024-01-01T00:00:00.000Z","data":{"a":"é"}}'),
     fault: null,

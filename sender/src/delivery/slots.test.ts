@@ -15,6 +15,8 @@ const row = (
   emitterId,
   url: 'http://localhost/hook',
   headers: {},
+  scheme: 'standard-webhooks',
+  eventType: 'order.created',
   secrets: [],
   body: Buffer.from('{}'),
   fault: null,

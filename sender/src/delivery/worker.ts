@@ -116,6 +116,7 @@ function logAttempt(logger: Logger, done: Completion, logEvents: boolean) {
     {
       webhookId: done.webhookId,
       messageId: done.messageId,
+      scheme: done.scheme,
       attempt: done.attempt,
       status: done.statusCode,
       ms: done.durationMs,

@@ -1,10 +1,13 @@
 import { Faker, base, en } from '@faker-js/faker';
+import type { JsonSchema } from 'json-schema-faker';
+import { generateFromSchema } from '../event-types/schema-check.js';
+import type { Data } from '../model/webhook.js';
 
 /**
  * The event catalog: realistic payloads for the event types emitters and /trigger send,
  * shaped like the providers this project learns from (amounts in minor units, ISO times).
  */
-export type Data = Record<string, unknown>;
+export type { Data };
 type Generator = (f: Faker, now: Date) => Data;
 
 const money = (f: Faker, min = 500, max = 50_000) => f.number.int({ min, max });
@@ -186,7 +189,15 @@ export interface PayloadSource {
   data(type: string, now: Date): Data;
 }
 
-export function makePayloadSource(seed: number | undefined, key: readonly number[] = []): PayloadSource {
+/**
+ * `schemaOf` gives a user type's JSON Schema: its data comes from json-schema-faker, seeded from
+ * the same stream (and using the same faker for `faker` hints).
+ */
+export function makePayloadSource(
+  seed: number | undefined,
+  key: readonly number[] = [],
+  schemaOf: (type: string) => JsonSchema | undefined = () => undefined,
+): PayloadSource {
   const f = new Faker({ locale: [en, base] });
   f.seed(seed === undefined ? undefined : [seed, ...key]);
   return {
@@ -194,8 +205,13 @@ export function makePayloadSource(seed: number | undefined, key: readonly number
     pick: (items) => f.helpers.arrayElement(items),
     data(type, now) {
       const gen = GENERATORS[type];
+      if (gen) return gen.generate(f, now);
+      const schema = schemaOf(type);
+      if (schema !== undefined) {
+        return generateFromSchema(schema, f, f.number.int({ min: 1, max: 2 ** 31 - 1 })) as Data;
+      }
       // A type outside the catalog still gets a plausible body.
-      return gen ? gen.generate(f, now) : { id: id(f, 'obj'), created_at: iso(now) };
+      return { id: id(f, 'obj'), created_at: iso(now) };
     },
   };
 }

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { makePayloadSource, EVENT_TYPES, isCatalogType, mergeData } from './catalog.js';
+import type { NewDelivery } from '../model/delivery.js';
+import { eventBody } from '../model/event-body.js';
 import {
   dueCount,
-  emitterEvent,
+  emitterEvent as emitterEventOrInvalid,
   malformedBody,
   oversizedBody,
   pickFault,
@@ -11,16 +13,28 @@ import {
 } from './events.js';
 
 const at = new Date('2025-03-01T10:00:00.000Z');
+const envelope = (type: string) => (data: Record<string, unknown>) => eventBody(type, at, data);
+const schemeDefaults = { scheme: 'standard-webhooks', payload: null, check: () => null } as const;
+
+/** An emitter event that must not be refused by a schema. */
+function emitterEvent(
+  input: Omit<Parameters<typeof emitterEventOrInvalid>[0], keyof typeof schemeDefaults> &
+    Partial<Parameters<typeof emitterEventOrInvalid>[0]>,
+): NewDelivery {
+  const e = emitterEventOrInvalid({ ...schemeDefaults, ...input });
+  if ('invalid' in e) throw new Error(`refused: ${e.invalid}`);
+  return e;
+}
 
 describe('event bodies', () => {
   it('oversized: valid JSON over the size asked for', () => {
-    const body = oversizedBody('order.created', at, { a: 1 }, 300 * 1024);
+    const body = oversizedBody(envelope('order.created'), { a: 1 }, 300 * 1024);
     expect(body.length).toBeGreaterThan(300 * 1024);
     expect(JSON.parse(body.toString())).toMatchObject({ type: 'order.created', data: { a: 1 } });
   });
 
   it('malformed_json: no JSON parser takes it', () => {
-    const body = malformedBody('order.created', at, { a: 1, b: 'two' });
+    const body = malformedBody(envelope('order.created'), { a: 1, b: 'two' });
     expect(body.length).toBeGreaterThan(0);
     expect(() => JSON.parse(body.toString()) as unknown).toThrow();
   });
@@ -196,5 +210,51 @@ describe('catalog', () => {
       d: [2],
       e: 'x',
     });
+  });
+});
+
+describe('emitter events per scheme, with a static payload and a schema check', () => {
+  const base = {
+    eventTypes: ['order.paid'],
+    oversizedBytes: 4096,
+    now: at,
+    webhookId: 'wh_x',
+    customerId: 'c',
+    emitterId: 'emt_x',
+    faults: {},
+    delivered: null,
+  };
+
+  it('merges the static payload over the data, in data.object for stripe, simulate beside it', () => {
+    const e = emitterEvent({
+      ...base,
+      source: makePayloadSource(1),
+      scheme: 'stripe',
+      payload: { currency: 'chf', meta: { env: 'test' } },
+      simulate: { dead: 1 },
+    });
+    expect(e.messageId).toMatch(/^evt_[0-9A-Za-z]{24}$/);
+    const body = JSON.parse(e.body.toString()) as {
+      id: string;
+      type: string;
+      data: { object: Record<string, unknown>; simulate: unknown };
+    };
+    expect(body.id).toBe(e.messageId);
+    expect(body.type).toBe('order.paid');
+    expect(body.data.object).toMatchObject({ currency: 'chf', meta: { env: 'test' } });
+    expect(body.data.object.order_id).toMatch(/^ord_/);
+    expect(body.data.simulate).toEqual({ fail: 'always' });
+  });
+
+  it('refuses data its type’s schema refuses, and says why', () => {
+    const e = emitterEventOrInvalid({
+      ...base,
+      ...schemeDefaults,
+      source: makePayloadSource(1),
+      simulate: {},
+      check: (type, data) =>
+        type === 'order.paid' && data.currency === 'chf' ? null : 'currency must be chf',
+    });
+    expect(e).toEqual({ invalid: 'currency must be chf', type: 'order.paid' });
   });
 });

@@ -1,9 +1,9 @@
-import { newId } from '@hookpipe/lib';
+import { errorMessage, type SignatureScheme } from '@hookpipe/lib';
 import type { NewDelivery } from '../model/delivery.js';
 import type { SimulateShares } from '../model/emitter.js';
-import { eventBody } from '../model/event-body.js';
+import { newMessageId, schemeBody, type EventContent } from '../model/event-body.js';
 import { FAULT_KINDS, type FaultKind, type FaultShares } from '../model/fault-kinds.js';
-import type { Data, PayloadSource } from './catalog.js';
+import { mergeData, type Data, type PayloadSource } from './catalog.js';
 
 /** Picks a fault kind for one event from a uniform draw `r` in [0, 1); null = a normal event. */
 export function pickFault(shares: FaultShares, r: number): FaultKind | null {
@@ -15,15 +15,18 @@ export function pickFault(shares: FaultShares, r: number): FaultKind | null {
   return null;
 }
 
+/** Builds a message's body from its data (the scheme's shape, its id and type fixed). */
+type BodyOf = (data: Data) => Buffer;
+
 /** A body over `bytes` long: a valid event whose data carries padding. */
-export function oversizedBody(type: string, timestamp: Date, data: Data, bytes: number): Buffer {
-  const plain = eventBody(type, timestamp, data).length;
-  return eventBody(type, timestamp, { ...data, padding: 'x'.repeat(Math.max(0, bytes - plain) + 16) });
+export function oversizedBody(build: BodyOf, data: Data, bytes: number): Buffer {
+  const plain = build(data).length;
+  return build({ ...data, padding: 'x'.repeat(Math.max(0, bytes - plain) + 16) });
 }
 
 /** Not JSON: a valid event cut off half-way, so no parser accepts it. */
-export function malformedBody(type: string, timestamp: Date, data: Data): Buffer {
-  const whole = eventBody(type, timestamp, data);
+export function malformedBody(build: BodyOf, data: Data): Buffer {
+  const whole = build(data);
   return whole.subarray(0, Math.max(1, Math.floor(whole.length / 2)));
 }
 
@@ -49,12 +52,27 @@ export interface EmitterEventInput {
   webhookId: string;
   customerId: string;
   emitterId: string;
+  /** The webhook's scheme (the body's shape and the message id's form follow it). */
+  scheme: SignatureScheme;
+  /** The webhook's static payload, merged over the generated data. */
+  payload: Data | null;
+  /** Checks the data of a type against its schema (user types): null when valid, else why not. */
+  check: (type: string, data: Data) => string | null;
   /** A message already delivered to this webhook, for duplicate_id; without one that fault is skipped. */
   delivered: { messageId: string; body: Buffer; eventType: string } | null;
 }
 
-/** One emitter event as an outbox row, a fault drawn by the emitter's shares. */
-export function emitterEvent(input: EmitterEventInput): NewDelivery {
+/** An event whose data did not pass its type's schema: not sent. */
+export interface InvalidEvent {
+  invalid: string;
+  type: string;
+}
+
+/**
+ * One emitter event as an outbox row, a fault drawn by the emitter's shares; or, when the data
+ * (generated, then the static payload merged in) fails its type's schema, why.
+ */
+export function emitterEvent(input: EmitterEventInput): NewDelivery | InvalidEvent {
   const type = input.source.pick(input.eventTypes);
   let fault = pickFault(input.faults, input.source.random());
   if (fault === 'duplicate_id' && !input.delivered) fault = null;
@@ -75,18 +93,29 @@ export function emitterEvent(input: EmitterEventInput): NewDelivery {
       fault,
     };
   }
-  const data = input.source.data(type, input.now);
+  let data: Data;
+  try {
+    data = input.source.data(type, input.now);
+  } catch (err) {
+    return { invalid: `no data could be generated: ${errorMessage(err)}`, type };
+  }
+  if (input.payload) data = mergeData(data, input.payload);
+  const problem = input.check(type, data);
+  if (problem) return { invalid: problem, type };
   // Drawn only when asked for, so emitters without simulate shares keep their seeded sequence.
   const asked = (input.simulate.retry ?? 0) + (input.simulate.dead ?? 0) > 0;
   const simulate = asked ? pickSimulate(input.simulate, input.source.random()) : null;
-  if (simulate && fault === null) data.simulate = simulate;
+  const messageId = newMessageId(input.scheme, input.now.getTime());
+  const content: EventContent = { type, timestamp: input.now, data };
+  if (simulate && fault === null) content.simulate = simulate;
+  const build: BodyOf = (d) => schemeBody(input.scheme, messageId, { ...content, data: d });
   const body =
     fault === 'oversized'
-      ? oversizedBody(type, input.now, data, input.oversizedBytes)
+      ? oversizedBody(build, data, input.oversizedBytes)
       : fault === 'malformed_json'
-        ? malformedBody(type, input.now, data)
-        : eventBody(type, input.now, data);
-  return { ...base, messageId: newId('msg', input.now.getTime()), eventType: type, body, fault };
+        ? malformedBody(build, data)
+        : build(data);
+  return { ...base, messageId, eventType: type, body, fault };
 }
 
 /**

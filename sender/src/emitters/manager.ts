@@ -1,9 +1,15 @@
 import { delay, errorMessage, newId, type Clock, type Logger } from '@hookpipe/lib';
+import type { EventCatalog } from '../event-types/catalog.js';
 import type { SenderMetrics } from '../metrics.js';
+import type { NewDelivery } from '../model/delivery.js';
 import type { EmitterRow } from '../model/emitter.js';
+import type { WebhookRow } from '../model/webhook.js';
 import type { EmittersStore } from '../store/emitters-store.js';
 import { makePayloadSource, hashKey } from './catalog.js';
 import { dueCount, emitterEvent, tickMs } from './events.js';
+
+/** How often a running emitter re-reads its webhook (a PATCHed static payload takes effect). */
+const WEBHOOK_REFRESH_MS = 2000;
 
 /** What a start asks for: the run's settings as its emitter row keeps them. */
 export type StartOptions = Pick<
@@ -27,6 +33,9 @@ export interface EmitterManager {
 
 export interface EmitterManagerDeps {
   emitterRows: EmittersStore;
+  /** The webhook an emitter feeds: its scheme and static payload. */
+  webhookOf: (id: string) => Promise<WebhookRow | null>;
+  catalog: EventCatalog;
   logger: Logger;
   clock: Clock;
   metrics: SenderMetrics;
@@ -70,7 +79,16 @@ export function makeEmitterManager(deps: EmitterManagerDeps): EmitterManager {
 
   async function run(e: EmitterRow, signal: AbortSignal): Promise<void> {
     const log = logger.child({ emitterId: e.id, webhookId: e.webhookId });
-    const source = makePayloadSource(deps.seed, [hashKey(e.customerId), e.emitted]);
+    const { catalog } = deps;
+    const source = makePayloadSource(
+      deps.seed,
+      [hashKey(e.customerId), e.emitted],
+      (type) => catalog.cached(type)?.schema,
+    );
+    const check = (type: string, data: Record<string, unknown>) =>
+      catalog.cached(type)?.check?.(data) ?? null;
+    let webhook: WebhookRow | null = null;
+    let webhookAt = -Infinity;
     const tick = tickMs(e.rate);
     let since = clock();
     let done = 0;
@@ -109,13 +127,25 @@ export function makeEmitterManager(deps: EmitterManagerDeps): EmitterManager {
             if (paused) log.info('emitter resumed: backlog has room');
             paused = false;
             n = Math.min(n, room);
+            if (now - webhookAt > WEBHOOK_REFRESH_MS) {
+              webhook = await deps.webhookOf(e.webhookId);
+              if (webhookAt === -Infinity) await catalog.missing(e.eventTypes);
+              webhookAt = now;
+            }
+            if (!webhook) {
+              log.info('emitter’s webhook is gone: loop ends');
+              return;
+            }
             if ((e.faults.duplicate_id ?? 0) > 0 && now - deliveredAt > 1000) {
               delivered = await emitterRows.lastDelivered(e);
               deliveredAt = now;
             }
             const at = new Date(now);
-            const rows = Array.from({ length: n }, () =>
-              emitterEvent({
+            const rows: NewDelivery[] = [];
+            let invalid = 0;
+            let why: { type: string; reason: string } | null = null;
+            for (let i = 0; i < n; i++) {
+              const event = emitterEvent({
                 source,
                 eventTypes: e.eventTypes,
                 faults: e.faults,
@@ -125,17 +155,33 @@ export function makeEmitterManager(deps: EmitterManagerDeps): EmitterManager {
                 webhookId: e.webhookId,
                 customerId: e.customerId,
                 emitterId: e.id,
+                scheme: webhook.signatureScheme,
+                payload: webhook.payload,
+                check,
                 delivered,
-              }),
-            );
-            const inserted = await emitterRows.emitBatch(e.id, rows, now);
-            if (inserted === 0) {
+              });
+              if ('invalid' in event) {
+                invalid += 1;
+                why ??= { type: event.type, reason: event.invalid };
+              } else {
+                rows.push(event);
+              }
+            }
+            const batch = await emitterRows.emitBatch(e.id, rows, now, invalid);
+            if (!batch.live) {
               log.info('emitter no longer running in the database (or its webhook is gone): loop ends');
               return;
             }
+            if (why) {
+              deps.metrics.invalidPayloads.inc({ source: 'emitter' }, invalid);
+              log.warn(
+                { invalid, eventType: why.type, reason: why.reason },
+                'generated data failed its schema: not sent',
+              );
+            }
             done += n;
-            emitted += inserted;
-            deps.metrics.enqueued.inc({ source: 'emitter' }, inserted);
+            emitted += batch.inserted + invalid;
+            deps.metrics.enqueued.inc({ source: 'emitter' }, batch.inserted);
             deps.notify();
           }
         }

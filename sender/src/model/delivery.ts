@@ -1,3 +1,4 @@
+import type { SignatureScheme } from '@hookpipe/lib';
 import type { Decision } from './decision.js';
 import type { FaultKind } from './fault-kinds.js';
 
@@ -23,6 +24,9 @@ export interface ClaimedDelivery {
   emitterId: string | null;
   url: string;
   headers: Record<string, string>;
+  /** The webhook's signature scheme. */
+  scheme: SignatureScheme;
+  eventType: string;
   /** As stored (maybe sealed), newest first. */
   secrets: string[];
   body: Buffer;
@@ -38,6 +42,7 @@ export interface Completion {
   token: string;
   webhookId: string;
   messageId: string;
+  scheme: SignatureScheme;
   attempt: number;
   fault: FaultKind | null;
   signedAt: number;

@@ -13,6 +13,7 @@ const done = (
   token: 't',
   webhookId,
   messageId: `msg_${at}`,
+  scheme: 'standard-webhooks',
   attempt: 1,
   fault,
   signedAt: Math.floor(at / 1000),

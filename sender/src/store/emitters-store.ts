@@ -123,21 +123,32 @@ export function makeEmittersStore(pool: Pool) {
 
     /**
      * Puts one tick's events in the outbox, bumps the emitter's `emitted` and its `sent` counters
-     * in the same transaction (so a restart resumes the count exactly). Returns how many went in
-     * (none when the emitter is no longer running or its webhook is gone).
+     * in the same transaction (so a restart resumes the count exactly). `invalid` events (data its
+     * type's schema refused) are counted as emitted, under `invalid`, and not sent. `live` is false
+     * when the emitter is no longer running or its webhook is gone.
      */
-    async emitBatch(emitterId: string, rows: readonly NewDelivery[], now: number): Promise<number> {
-      if (rows.length === 0) return 0;
+    async emitBatch(
+      emitterId: string,
+      rows: readonly NewDelivery[],
+      now: number,
+      invalid = 0,
+    ): Promise<{ inserted: number; live: boolean }> {
+      if (rows.length === 0 && invalid === 0) return { inserted: 0, live: true };
       return withTransaction(pool, async (client) => {
-        const live = await client.query(
+        const running = await client.query(
           `SELECT 1 FROM emitters WHERE id = $1 AND status = 'running' FOR UPDATE`,
           [emitterId],
         );
-        if (live.rowCount === 0) return 0;
+        if (running.rowCount === 0) return { inserted: 0, live: false };
         const n = await insertDeliveries(client, rows, now);
-        if (n === 0) return 0;
-        await client.query(`UPDATE emitters SET emitted = emitted + $2 WHERE id = $1`, [emitterId, n]);
-        const names = new Map<string, number>([['sent', n]]);
+        if (n === 0 && rows.length > 0) return { inserted: 0, live: false };
+        await client.query(`UPDATE emitters SET emitted = emitted + $2 WHERE id = $1`, [
+          emitterId,
+          n + invalid,
+        ]);
+        const names = new Map<string, number>();
+        if (n > 0) names.set('sent', n);
+        if (invalid > 0) names.set('invalid', invalid);
         for (const r of rows) {
           if (r.fault) names.set(`fault.${r.fault}.sent`, (names.get(`fault.${r.fault}.sent`) ?? 0) + 1);
         }
@@ -148,7 +159,7 @@ export function makeEmittersStore(pool: Pool) {
            ON CONFLICT (emitter_id, name) DO UPDATE SET n = emitter_counters.n + EXCLUDED.n`,
           [emitterId, [...names.keys()], [...names.values()]],
         );
-        return n;
+        return { inserted: n, live: true };
       });
     },
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { newId, type Pool, withTransaction } from '@hookpipe/lib';
+import { type Pool, type SignatureScheme, withTransaction } from '@hookpipe/lib';
 import type { NewDelivery } from '../model/delivery.js';
-import { eventBody } from '../model/event-body.js';
+import { newMessageId, schemeBody } from '../model/event-body.js';
 import { insertDeliveries } from './enqueue.js';
 
 export interface EventAnswer {
@@ -80,27 +80,36 @@ export function makeEventsStore(pool: Pool) {
           if (!row || row.request_hash !== hash) return { kind: 'conflict' as const };
           return { kind: 'replayed' as const, answer: row.answer };
         }
-        const targets = await client.query<{ id: string; customer_id: string }>(
+        const targets = await client.query<{
+          id: string;
+          customer_id: string;
+          signature_scheme: SignatureScheme;
+        }>(
           e.webhookId
-            ? `SELECT id, customer_id FROM webhooks WHERE id = $1 AND deleted_at IS NULL AND status = 'ACTIVE'`
-            : `SELECT id, customer_id FROM webhooks w
+            ? `SELECT id, customer_id, signature_scheme FROM webhooks
+               WHERE id = $1 AND deleted_at IS NULL AND status = 'ACTIVE'`
+            : `SELECT id, customer_id, signature_scheme FROM webhooks w
                WHERE w.deleted_at IS NULL AND w.status = 'ACTIVE'
                  AND EXISTS (SELECT 1 FROM unnest(w.event_types) p
                              WHERE p = '*' OR p = $1 OR (right(p, 2) = '.*' AND starts_with($1, left(p, -1))))
                ORDER BY id`,
           [e.webhookId ?? e.type],
         );
-        const body = eventBody(e.type, e.eventTime, e.data);
-        const rows: NewDelivery[] = targets.rows.map((t) => ({
-          messageId: newId('msg', now),
-          webhookId: t.id,
-          customerId: t.customer_id,
-          eventId: e.id,
-          emitterId: null,
-          eventType: e.type,
-          body,
-          fault: null,
-        }));
+        // Each webhook gets its scheme's body (Stripe's event carries the message id in it).
+        const content = { type: e.type, timestamp: e.eventTime, data: e.data };
+        const rows: NewDelivery[] = targets.rows.map((t) => {
+          const messageId = newMessageId(t.signature_scheme, now);
+          return {
+            messageId,
+            webhookId: t.id,
+            customerId: t.customer_id,
+            eventId: e.id,
+            emitterId: null,
+            eventType: e.type,
+            body: schemeBody(t.signature_scheme, messageId, content),
+            fault: null,
+          };
+        });
         await insertDeliveries(client, rows, now);
         const answer: EventAnswer = {
           id: e.id,

@@ -1,4 +1,4 @@
-import type { Pool } from '@hookpipe/lib';
+import type { Pool, SignatureScheme } from '@hookpipe/lib';
 import type { ClaimedDelivery } from '../model/delivery.js';
 import type { FaultKind } from '../model/fault-kinds.js';
 
@@ -37,10 +37,10 @@ WITH inflight AS (
       claim_token = $9
   FROM chosen
   WHERE d.id = chosen.id
-  RETURNING d.id, d.message_id, d.webhook_id, d.customer_id, d.emitter_id, d.body, d.fault, d.attempts,
+  RETURNING d.id, d.message_id, d.webhook_id, d.customer_id, d.emitter_id, d.event_type, d.body, d.fault, d.attempts,
             chosen.webhook_cap, chosen.emitter_cap
 )
-SELECT c.*, w.url, w.headers,
+SELECT c.*, w.url, w.headers, w.signature_scheme,
        ARRAY(SELECT s.secret FROM webhook_secrets s
              WHERE s.webhook_id = w.id AND (s.expires_at IS NULL OR s.expires_at > $3)
              ORDER BY s.id DESC) AS secrets
@@ -52,6 +52,7 @@ interface ClaimRow {
   webhook_id: string;
   customer_id: string;
   emitter_id: string | null;
+  event_type: string;
   body: Buffer;
   fault: FaultKind | null;
   attempts: number;
@@ -59,6 +60,7 @@ interface ClaimRow {
   emitter_cap: number | null;
   url: string;
   headers: Record<string, string>;
+  signature_scheme: SignatureScheme;
   secrets: string[];
 }
 
@@ -110,6 +112,8 @@ export function makeOutboxStore(pool: Pool) {
         emitterId: r.emitter_id,
         url: r.url,
         headers: r.headers,
+        scheme: r.signature_scheme,
+        eventType: r.event_type,
         secrets: r.secrets,
         body: r.body,
         fault: r.fault,

@@ -1,5 +1,5 @@
-import { generateSecret, newId, type Pool, withTransaction } from '@hookpipe/lib';
-import type { WebhookRow } from '../model/webhook.js';
+import { type Pool, type PoolClient, type SignatureScheme, withTransaction } from '@hookpipe/lib';
+import type { Data, WebhookRow } from '../model/webhook.js';
 import type { SecretBox } from '../secrets.js';
 
 interface Row {
@@ -10,6 +10,8 @@ interface Row {
   event_types: string[];
   headers: Record<string, string>;
   max_in_flight: number;
+  signature_scheme: SignatureScheme;
+  payload: Data | null;
   status: 'ACTIVE' | 'DISABLED';
   failing_since: Date | null;
   disabled_at: Date | null;
@@ -18,8 +20,8 @@ interface Row {
   updated_at: Date;
 }
 
-const COLUMNS = `id, customer_id, url, description, event_types, headers, max_in_flight, status, failing_since,
-  disabled_at, disabled_reason, created_at, updated_at`;
+const COLUMNS = `id, customer_id, url, description, event_types, headers, max_in_flight, signature_scheme,
+  payload, status, failing_since, disabled_at, disabled_reason, created_at, updated_at`;
 
 const toWebhook = (r: Row): WebhookRow => ({
   id: r.id,
@@ -29,6 +31,8 @@ const toWebhook = (r: Row): WebhookRow => ({
   eventTypes: r.event_types,
   headers: r.headers,
   maxInFlight: r.max_in_flight,
+  signatureScheme: r.signature_scheme,
+  payload: r.payload,
   status: r.status,
   failingSince: r.failing_since,
   disabledAt: r.disabled_at,
@@ -41,8 +45,37 @@ const isUniqueViolation = (err: unknown) => (err as { code?: unknown }).code ===
 
 export type NewWebhook = Pick<
   WebhookRow,
-  'customerId' | 'url' | 'description' | 'eventTypes' | 'headers' | 'maxInFlight'
+  | 'customerId'
+  | 'url'
+  | 'description'
+  | 'eventTypes'
+  | 'headers'
+  | 'maxInFlight'
+  | 'signatureScheme'
+  | 'payload'
 >;
+
+/**
+ * A secret installed on the stack's own receiver along with a change (linked secrets): the
+ * receiver's id for it, null when the receiver had it already (then it is not ours to remove).
+ */
+export interface ReceiverLink {
+  receiverSecretId: number | null;
+}
+
+async function recordLink(
+  client: PoolClient,
+  webhookId: string,
+  senderSecretId: string,
+  link: ReceiverLink,
+  at: Date,
+): Promise<void> {
+  await client.query(
+    `INSERT INTO linked_secrets (webhook_id, sender_secret_id, receiver_secret_id, created_at)
+     VALUES ($1, $2, $3, $4)`,
+    [webhookId, senderSecretId, link.receiverSecretId, at],
+  );
+}
 
 export interface WebhookPatch {
   url?: string;
@@ -50,27 +83,32 @@ export interface WebhookPatch {
   eventTypes?: string[];
   headers?: Record<string, string>;
   maxInFlight?: number;
+  /** null clears it. */
+  payload?: Data | null;
   active?: boolean;
 }
 
 /** Webhook registrations and their signing secrets. */
 export function makeWebhooksStore(pool: Pool) {
   return {
-    /** Registers a webhook with a fresh secret; `conflict` when the customer has that URL already. */
+    /**
+     * Registers a webhook with its secret (and the record of that secret's install on the
+     * receiver, when linked); `conflict` when the customer has that URL already.
+     */
     async insert(
       input: NewWebhook,
-      opts: { now: number; box: SecretBox },
+      opts: { id: string; now: number; box: SecretBox; secret: string; link?: ReceiverLink },
     ): Promise<{ ok: true; webhook: WebhookRow; secret: string } | { ok: false; reason: 'conflict' }> {
-      const secret = generateSecret(32);
+      const { secret } = opts;
       const now = new Date(opts.now);
       try {
         return await withTransaction(pool, async (client) => {
           const { rows } = await client.query<Row>(
             `INSERT INTO webhooks (id, customer_id, url, description, event_types, headers, max_in_flight, created_at,
-                                   updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING ${COLUMNS}`,
+                                   updated_at, signature_scheme, payload)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10) RETURNING ${COLUMNS}`,
             [
-              newId('wh', opts.now),
+              opts.id,
               input.customerId,
               input.url,
               input.description,
@@ -78,13 +116,16 @@ export function makeWebhooksStore(pool: Pool) {
               JSON.stringify(input.headers),
               input.maxInFlight,
               now,
+              input.signatureScheme,
+              input.payload === null ? null : JSON.stringify(input.payload),
             ],
           );
           const webhook = toWebhook(rows[0]!);
-          await client.query(
-            `INSERT INTO webhook_secrets (webhook_id, secret, created_at) VALUES ($1, $2, $3)`,
+          const stored = await client.query<{ id: string }>(
+            `INSERT INTO webhook_secrets (webhook_id, secret, created_at) VALUES ($1, $2, $3) RETURNING id`,
             [webhook.id, opts.box.seal(secret), now],
           );
+          if (opts.link) await recordLink(client, webhook.id, stored.rows[0]!.id, opts.link, now);
           return { ok: true as const, webhook, secret };
         });
       } catch (err) {
@@ -145,6 +186,7 @@ export function makeWebhooksStore(pool: Pool) {
                event_types = COALESCE($5, event_types),
                headers = COALESCE($6::jsonb, headers),
                max_in_flight = COALESCE($7, max_in_flight),
+               payload = CASE WHEN $11::boolean THEN $12::jsonb ELSE payload END,
                status = CASE WHEN $8::boolean THEN 'ACTIVE' WHEN $9::boolean THEN 'DISABLED' ELSE status END,
                failing_since = CASE WHEN $8::boolean THEN NULL ELSE failing_since END,
                disabled_at = CASE WHEN $8::boolean THEN NULL WHEN $9::boolean THEN $10 ELSE disabled_at END,
@@ -163,6 +205,8 @@ export function makeWebhooksStore(pool: Pool) {
               enable,
               disable,
               at,
+              patch.payload !== undefined,
+              patch.payload == null ? null : JSON.stringify(patch.payload),
             ],
           );
           if (enable) {
@@ -209,11 +253,18 @@ export function makeWebhooksStore(pool: Pool) {
      */
     async rotateSecret(
       id: string,
-      opts: { now: number; graceS: number; box: SecretBox },
+      opts: {
+        now: number;
+        graceS: number;
+        box: SecretBox;
+        secret: string;
+        link?: ReceiverLink;
+        slackS?: number;
+      },
     ): Promise<{ secret: string; previousExpiresAt: Date } | null> {
       const at = new Date(opts.now);
       const until = new Date(opts.now + opts.graceS * 1000);
-      const secret = generateSecret(32);
+      const { secret } = opts;
       return withTransaction(pool, async (client) => {
         const found = await client.query(
           `SELECT 1 FROM webhooks WHERE id = $1 AND deleted_at IS NULL FOR UPDATE`,
@@ -225,10 +276,18 @@ export function makeWebhooksStore(pool: Pool) {
            WHERE webhook_id = $1 AND (expires_at IS NULL OR expires_at > $3)`,
           [id, until, at],
         );
+        // The receiver keeps an old secret a little past its last signature (in-flight attempts).
         await client.query(
-          `INSERT INTO webhook_secrets (webhook_id, secret, created_at) VALUES ($1, $2, $3)`,
+          `UPDATE linked_secrets l SET remove_after = s.expires_at + $2 * interval '1 second'
+           FROM webhook_secrets s
+           WHERE l.sender_secret_id = s.id AND s.webhook_id = $1 AND s.expires_at IS NOT NULL AND l.removed_at IS NULL`,
+          [id, opts.slackS ?? 0],
+        );
+        const stored = await client.query<{ id: string }>(
+          `INSERT INTO webhook_secrets (webhook_id, secret, created_at) VALUES ($1, $2, $3) RETURNING id`,
           [id, opts.box.seal(secret), at],
         );
+        if (opts.link) await recordLink(client, id, stored.rows[0]!.id, opts.link, at);
         await client.query(`UPDATE webhooks SET updated_at = $2 WHERE id = $1`, [id, at]);
         return { secret, previousExpiresAt: until };
       });

@@ -2,9 +2,12 @@ import pg from 'pg';
 import { silentLogger, systemClock } from '@hookpipe/lib';
 import { makeApp } from '../app.js';
 import { makeEmitterManager } from '../emitters/manager.js';
+import { makeEventCatalog } from '../event-types/catalog.js';
+import type { Linker } from '../linked/linker.js';
 import { makeSenderMetrics } from '../metrics.js';
 import { makeSecretBox } from '../secrets.js';
 import { makeEmittersStore } from '../store/emitters-store.js';
+import { makeEventTypesStore } from '../store/event-types-store.js';
 import { makeEventsStore } from '../store/events-store.js';
 import { makeHistoryStore } from '../store/history-store.js';
 import { makeWebhooksStore } from '../store/webhooks-store.js';
@@ -22,23 +25,29 @@ export function unreachablePool(): pg.Pool {
 }
 
 /** The sender's app with small test settings over `pool`, for `app.request()` tests. */
-export function testApp(options: { pool: pg.Pool; apiKey: string; corsOrigins?: string[] }) {
+export function testApp(options: { pool: pg.Pool; apiKey: string; corsOrigins?: string[]; linker?: Linker }) {
   const metrics = makeSenderMetrics();
   const { pool } = options;
   const emitterRows = makeEmittersStore(pool);
+  const webhooks = makeWebhooksStore(pool);
+  const catalog = makeEventCatalog(makeEventTypesStore(pool));
   return makeApp({
     logger: silentLogger(),
     apiKeys: [options.apiKey],
     ...(options.corsOrigins ? { corsOrigins: options.corsOrigins } : {}),
-    webhooks: makeWebhooksStore(pool),
+    webhooks,
     events: makeEventsStore(pool),
     history: makeHistoryStore(pool),
     emitterRows,
     clock: systemClock,
     box: makeSecretBox(null),
     targets: makeTargetPolicy(DEFAULT_ALLOWED_HOSTS),
+    catalog,
+    linker: options.linker ?? null,
     emitters: makeEmitterManager({
       emitterRows,
+      webhookOf: (id) => webhooks.get(id),
+      catalog,
       logger: silentLogger(),
       clock: systemClock,
       metrics,
