@@ -45,6 +45,7 @@ export function makeHookpipeApi(target: Pick<Running, 'endpoints' | 'senderUrlFo
         ...(options.headers ? { headers: options.headers } : {}),
         ...(options.description ? { description: options.description } : {}),
         ...(options.secret ? { secret: options.secret } : {}),
+        ...(options.signatureScheme ? { signature_scheme: options.signatureScheme } : {}),
       });
       const made = answer.json.secret_token;
       const webhook: Webhook = {
@@ -58,7 +59,7 @@ export function makeHookpipeApi(target: Pick<Running, 'endpoints' | 'senderUrlFo
         await installReceiverSecret(
           receiver,
           e.handlerUrls,
-          { name: customerId, ...webhook, signatureScheme: 'standard-webhooks' },
+          { name: customerId, ...webhook, signatureScheme: options.signatureScheme ?? 'standard-webhooks' },
           webhook.secret,
         );
       return webhook;

@@ -19,7 +19,7 @@ export type {
   Webhook,
 } from './types.js';
 export type { DeliveryRow } from '../scenario/measures.js';
-export type { ReceiverFaults, Scenario } from '../scenario/types.js';
+export type { ReceiverFaults, Scenario, SignatureScheme } from '../scenario/types.js';
 export type { RunOptions, RunReport } from '../scenario/run.js';
 export { DEFAULT_IMAGES, imagesFrom, type Images } from './images.js';
 export {

@@ -190,9 +190,14 @@ export async function startContainers(options: ContainersOptions): Promise<Runni
           SENDER_PORT: String(PORTS.sender),
           SENDER_API_KEY: keys.sender,
           SENDER_ALLOWED_HOSTS: `handler,${HOST_GATEWAY_NAME}`,
+          // Linked secrets: a webhook on the ingress gets its secret installed on the receiver.
+          SENDER_RECEIVER_API_URL: `http://consumer:${PORTS.consumer}`,
+          SENDER_RECEIVER_API_KEY: keys.receiver,
+          SENDER_LINKED_INGRESS_URLS: `http://handler:${PORTS.handler}`,
         },
         [
           { host: 'handler', ipAddress: ip(handler) },
+          { host: 'consumer', ipAddress: ip(consumer) },
           { host: HOST_GATEWAY_NAME, ipAddress: gateway },
         ],
       ),

@@ -1,6 +1,6 @@
 import type { DeliveryRow } from '../scenario/measures.js';
 import type { RunOptions, RunReport } from '../scenario/run.js';
-import type { FaultKind, ReceiverFaults, Scenario } from '../scenario/types.js';
+import type { FaultKind, ReceiverFaults, Scenario, SignatureScheme } from '../scenario/types.js';
 import type { Images } from './images.js';
 
 /** Options shared by both modes. */
@@ -63,8 +63,10 @@ export interface RegisterOptions {
   url?: string;
   /** Default: a fresh `kit-…` id, so runs never share a customer. */
   customerId?: string;
-  /** Your receiver's own secret (a sender that takes one); default: the sender makes one. */
+  /** Your receiver's own secret (`whsec_…` for standard-webhooks); default: the sender makes one. */
   secret?: string;
+  /** How deliveries are signed: `standard-webhooks` (default), `github` or `stripe`. */
+  signatureScheme?: SignatureScheme;
   /** Event types it subscribes to (`order.created`, `order.*`); default all. */
   eventTypes?: string[];
   /** Headers sent with every delivery (not the signature's). */
