@@ -3,6 +3,7 @@
  * delivers signed events to the receiver running here on 127.0.0.1, which stores them in its own
  * PostgreSQL (a container of its own). Each test breaks something and checks the table.
  */
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { Wait } from 'testcontainers';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -45,18 +46,17 @@ beforeEach(async () => {
   await pool.query('TRUNCATE received_webhooks');
 });
 
+/** The receiver's own signing secret (its WEBHOOK_SECRET when run as a process). */
+const RECEIVER_SECRET = `whsec_${randomBytes(32).toString('base64')}`;
+
 /**
- * Starts the receiver on 127.0.0.1 and registers it at hookpipe's sender. The sender makes the
- * signing secret and the receiver is given it; with a sender that takes yours, pass it instead:
- * registerWebhook({ url, secret: 'whsec_…' }).
+ * Starts the receiver on 127.0.0.1 and registers it at hookpipe's sender with the receiver's
+ * secret. (Without `secret` the sender makes one: give the receiver `webhook.secret` instead.)
  */
 async function receiverAtSender(failure?: Failure): Promise<Webhook> {
-  let secret = '';
-  const server = await startServer({ pool, secret: () => secret, ...(failure ? { failure } : {}) });
+  const server = await startServer({ pool, secret: () => RECEIVER_SECRET, ...(failure ? { failure } : {}) });
   servers.push(server);
-  const webhook = await hookpipe.api.registerWebhook({ url: `${server.url}/webhooks` });
-  secret = webhook.secret;
-  return webhook;
+  return hookpipe.api.registerWebhook({ url: `${server.url}/webhooks`, secret: RECEIVER_SECRET });
 }
 
 const storedIds = async () =>
