@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { reconcileWhenSettled, waitUntil } from '@hookpipe/stack';
+import { reconcileOk, reconcileWhenSettled, waitUntil } from '@hookpipe/stack';
 import { allPages, makeApi } from '../scenario/api.js';
 import { loadScenario } from '../scenario/load.js';
 import type { DeliveryRow } from '../scenario/measures.js';
@@ -129,7 +129,7 @@ export function makeHookpipeApi(target: Pick<Running, 'endpoints' | 'senderUrlFo
         { timeoutMs: options.timeoutMs ?? 30_000 },
       );
       return {
-        ok: r.missing.length === 0 && r.duplicated.length === 0 && r.unexpected.length === 0,
+        ok: reconcileOk(r),
         delivered: r.delivered,
         missing: r.missing,
         duplicated: r.duplicated,
