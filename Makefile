@@ -72,19 +72,34 @@ clean: ## stop the stacks, delete their state and data, and the build output (ke
 CONTAINER_ENGINE ?= ../shared/tools/container-engine
 COMPOSE ?= $(shell docker compose version >/dev/null 2>&1 && echo 'docker compose' || echo 'docker-compose --compatibility')
 # The integration suites that run with TEST_ENV=containers: happy path, retries and DLQ, the ingress,
-# and the outages that stop and start the Kafka and PostgreSQL containers.
+# the outages that stop and start the Kafka and PostgreSQL containers, and the testing kit's
+# containers mode.
 CONTAINERS_SUITES := test/stack test/sender/seed-flow test/consumer/retry-dlq test/handler/ingress \
-	test/handler/kafka-outage test/consumer/postgres-outage
+	test/handler/kafka-outage test/consumer/postgres-outage test/kit/containers
 
 .PHONY: images
 images: ## container engine up; stand-ins for the official images (once) and hookpipe's image
 	CONTAINER_ENGINE=$(CONTAINER_ENGINE) .ci/images/build.sh
 
+# The example receiver is a project of its own (docs/testing-in-ci.md), with its own lockfile and
+# install; its suite starts hookpipe with hookpipe/testing in containers.
+EXAMPLE := examples/receiver
+EXAMPLE_SUITE = set -a; . .ci/images/images.env; set +a; eval "$$($(CONTAINER_ENGINE) env)"; npm test --prefix $(EXAMPLE)
+
+$(EXAMPLE)/node_modules/.package-lock.json: $(EXAMPLE)/package.json $(EXAMPLE)/package-lock.json
+	npm ci --prefix $(EXAMPLE) --no-audit --no-fund
+	@touch $@
+
 .PHONY: test-containers
-test-containers: build images ## compose topology e2e, then the e2e suites with TEST_ENV=containers
+test-containers: build images $(EXAMPLE)/node_modules/.package-lock.json ## compose e2e, the e2e suites with TEST_ENV=containers, the example receiver's suite
 	CONTAINER_ENGINE=$(CONTAINER_ENGINE) test/containers/compose-e2e.sh
 	set -a; . .ci/images/images.env; set +a; eval "$$($(CONTAINER_ENGINE) env)"; \
 	TEST_ENV=containers npx vitest run --project integration $(CONTAINERS_SUITES)
+	$(EXAMPLE_SUITE)
+
+.PHONY: test-example
+test-example: build images $(EXAMPLE)/node_modules/.package-lock.json ## the example receiver's suite only (hookpipe/testing in containers)
+	$(EXAMPLE_SUITE)
 
 .PHONY: compose-up
 compose-up: ## docker compose up -d --build of the whole topology (creates .env from .env.example)
