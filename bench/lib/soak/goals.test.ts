@@ -1,0 +1,169 @@
+import { describe, expect, it } from 'vitest';
+import {
+  judgeLifetimes,
+  recoveries,
+  verdict,
+  type FaultSpan,
+  type Probe,
+  type VerdictInputs,
+} from './goals.js';
+
+const life = (
+  pid: number,
+  from: number,
+  to: number,
+  rssMb: (t: number) => number,
+  fds: (t: number) => number,
+) => ({
+  part: 'sender',
+  pid,
+  main: true,
+  points: Array.from({ length: (to - from) / 10 + 1 }, (_, i) => {
+    const t = from + i * 10;
+    return { t, rssKb: rssMb(t) * 1024, shmemKb: 0, fds: fds(t), dataFds: 0, threads: 10 };
+  }),
+});
+
+describe('growth per process lifetime', () => {
+  it('compares a process with itself after the warm-up, leaving out readings during a fault', () => {
+    const fault: FaultSpan = { index: 0, what: 'stop Kafka', mark: 'K', start: 400, end: 430 };
+    const [result] = judgeLifetimes(
+      [
+        life(
+          1,
+          0,
+          900,
+          (t) => (t >= 400 && t <= 430 ? 900 : 100 + t / 100),
+          () => 50,
+        ),
+      ],
+      [fault],
+      { warmupS: 300, minPoints: 6 },
+    );
+    // Base: readings at 300, 310, 320 (103.1 MB median); end: 880, 890, 900 (108.9 MB median).
+    expect(result!.rss).toEqual({ baseMb: 103.1, endMb: 108.9, growth: 0.056 });
+    expect(result!.fds).toEqual({ base: 50, end: 50, growth: 0 });
+  });
+
+  it("counts a restarted process's warm-up from its own start, and leaves short lives unjudged", () => {
+    const results = judgeLifetimes(
+      [
+        life(
+          2,
+          600,
+          1000,
+          () => 100,
+          () => 40,
+        ),
+        life(
+          3,
+          800,
+          1000,
+          () => 100,
+          () => 40,
+        ),
+      ],
+      [],
+      { warmupS: 300, minPoints: 6 },
+    );
+    expect(results[0]).toMatchObject({ judged: true, from: 600, to: 1000 });
+    expect(results[1]).toMatchObject({ judged: false, note: '0 readings after its warm-up' });
+  });
+
+  it('tells a descriptor leak (a rise that stays) from a pool that fills and drains', () => {
+    const pool = (t: number) => 60 + ((t / 10) % 5);
+    const leak = (t: number) => 60 + Math.floor(t / 100);
+    const [steady, leaking] = judgeLifetimes(
+      [life(4, 0, 1800, () => 100, pool), life(5, 0, 1800, () => 100, leak)],
+      [],
+      { warmupS: 300, minPoints: 6 },
+    );
+    expect(steady!.fds!.growth).toBeLessThanOrEqual(0);
+    expect(leaking!.fds!.growth).toBeGreaterThan(0);
+  });
+});
+
+describe('recovery after each fault', () => {
+  const settings = { rate: 100, lagZeroS: 2, throughputShare: 0.9, windowS: 6, lagProbes: 3 };
+  // Lag climbs while the consumer is away (t 100..130) and drains by t 150; nothing is delivered
+  // from t 100 to t 120, then the emitters' 100/s flow again.
+  const probes: Probe[] = Array.from({ length: 100 }, (_, i) => {
+    const t = i * 2;
+    const lag = t < 100 ? 50 : t <= 130 ? 50 + (t - 100) * 100 : Math.max(50, 3050 - (t - 130) * 200);
+    const delivered = t < 100 ? t * 100 : t < 120 ? 10_000 : 10_000 + (t - 120) * 100;
+    return { t, lag: { events: lag, retry: 0 }, delivered };
+  });
+  const fault: FaultSpan = { index: 0, what: 'SIGKILL consumer', mark: 'C', start: 100, end: 110 };
+
+  it('measures from the fault end: lag back under two seconds of traffic, the rate back over 90%', () => {
+    const [r] = recoveries(probes, [fault], 198, settings);
+    // Lag ≤ 200 from t 144 on (3050 - 14·200 = 250 at 144… 50 at 146): first of three zero probes at 146.
+    expect(r).toMatchObject({ lagS: 36, throughputS: 10, lagPeak: 3050, horizon: 198 });
+  });
+
+  it('gives null when the next fault starts before recovery', () => {
+    const next: FaultSpan = { index: 1, what: 'stop Kafka', mark: 'K', start: 130, end: 150 };
+    const [r] = recoveries(probes, [fault, next], 198, settings);
+    expect(r).toMatchObject({ lagS: null, horizon: 130 });
+  });
+});
+
+describe('verdict', () => {
+  const base: VerdictInputs = {
+    reconcile: { delivered: 1000, missing: 0, duplicated: 0, unexpected: 0, pending: 0, failedAtSender: 0 },
+    lifetimes: [
+      {
+        part: 'kafka',
+        pid: 7,
+        main: true,
+        from: 0,
+        to: 600,
+        judged: true,
+        rss: { baseMb: 300, endMb: 330, growth: 0.1 },
+        fds: { base: 130, end: 130, growth: 0 },
+      },
+    ],
+    recoveries: [
+      {
+        index: 0,
+        what: 'stop Kafka for 20 s',
+        mark: 'K',
+        lagS: 12,
+        throughputS: 4,
+        lagPeak: 900,
+        horizon: 200,
+      },
+    ],
+    faults: [{ index: 0, what: 'stop Kafka for 20 s', mark: 'K', start: 100, end: 140 }],
+    limits: { rssGrowth: 0.2, lagS: 60, throughputS: 30, throughputShare: 0.9 },
+    lagZero: 600,
+    secrets: { files: 10, secrets: 20, leaks: 0 },
+  };
+
+  it('passes every line when every goal holds', () => {
+    const lines = verdict(base);
+    expect(lines.map((l) => l.pass)).toEqual(Array(8).fill(true));
+    expect(lines[2]!.measured).toContain('10.0% at most (kafka pid 7: 300 → 330 MB)');
+  });
+
+  it('fails the line of each goal that does not hold, saying what was measured', () => {
+    const lines = verdict({
+      ...base,
+      reconcile: { ...base.reconcile, missing: 2, duplicated: 1 },
+      lifetimes: [{ ...base.lifetimes[0]!, rss: { baseMb: 300, endMb: 400, growth: 0.333 } }],
+      recoveries: [{ ...base.recoveries[0]!, lagS: null, throughputS: 45 }],
+      faults: [{ ...base.faults[0]!, error: 'kafka did not start' }],
+      secrets: { files: 10, secrets: 20, leaks: 3 },
+    });
+    expect(lines.filter((l) => !l.pass).map((l) => l.expectation)).toEqual([
+      'nothing lost: every delivered event is one row or one dead letter',
+      'nothing doubled',
+      'RSS growth per process lifetime after warm-up',
+      'consumer lag back to zero after each fault',
+      "throughput back to the emitters' rate after each fault",
+      'every chaos action done and undone',
+      "no secret, key or signature in the stack's logs",
+    ]);
+    expect(lines[4]!.measured).toBe('not back after #0 stop Kafka for 20 s');
+  });
+});
