@@ -117,6 +117,7 @@ export async function finish(input: {
   const lifetimes = judgeLifetimes(recorder.lives(), faults, {
     warmupS: settings.warmupMinutes * 60,
     minPoints: 6,
+    rssFloorMb: settings.rssFloorMb,
   });
   const recovered = recoveries(recorder.probes, faults, input.sendingEnd, {
     rate: settings.rate,

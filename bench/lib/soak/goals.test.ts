@@ -8,19 +8,32 @@ import {
   type VerdictInputs,
 } from './goals.js';
 
+/** A process read every 10 s: private memory, files (and pipes…), sockets, and of those CLOSE_WAIT. */
 const life = (
   pid: number,
   from: number,
   to: number,
   rssMb: (t: number) => number,
-  fds: (t: number) => number,
+  files: (t: number) => number,
+  sockets: (t: number) => number = () => 20,
+  closeWait: (t: number) => number = () => 0,
 ) => ({
   part: 'sender',
   pid,
   main: true,
   points: Array.from({ length: (to - from) / 10 + 1 }, (_, i) => {
     const t = from + i * 10;
-    return { t, rssKb: rssMb(t) * 1024, shmemKb: 0, fds: fds(t), dataFds: 0, threads: 10 };
+    const fds = files(t) + sockets(t) + 5;
+    return {
+      t,
+      rssKb: rssMb(t) * 1024,
+      shmemKb: 0,
+      fds,
+      dataFds: 5,
+      sockets: sockets(t),
+      closeWait: closeWait(t),
+      threads: 10,
+    };
   }),
 });
 
@@ -38,11 +51,15 @@ describe('growth per process lifetime', () => {
         ),
       ],
       [fault],
-      { warmupS: 300, minPoints: 6 },
+      { warmupS: 300, minPoints: 6, rssFloorMb: 32 },
     );
     // Base: readings at 300, 310, 320 (103.1 MB median); end: 880, 890, 900 (108.9 MB median).
     expect(result!.rss).toEqual({ baseMb: 103.1, endMb: 108.9, growth: 0.056 });
-    expect(result!.fds).toEqual({ base: 50, end: 50, growth: 0 });
+    expect(result!.fds).toEqual({
+      files: { base: 50, end: 50, growth: 0 },
+      closeWait: { base: 0, end: 0, growth: 0 },
+      sockets: { base: 20, end: 20 },
+    });
   });
 
   it("counts a restarted process's warm-up from its own start, and leaves short lives unjudged", () => {
@@ -64,22 +81,69 @@ describe('growth per process lifetime', () => {
         ),
       ],
       [],
-      { warmupS: 300, minPoints: 6 },
+      { warmupS: 300, minPoints: 6, rssFloorMb: 32 },
     );
     expect(results[0]).toMatchObject({ judged: true, from: 600, to: 1000 });
     expect(results[1]).toMatchObject({ judged: false, note: '0 readings after its warm-up' });
   });
 
-  it('tells a descriptor leak (a rise that stays) from a pool that fills and drains', () => {
-    const pool = (t: number) => 60 + ((t / 10) % 5);
-    const leak = (t: number) => 60 + Math.floor(t / 100);
-    const [steady, leaking] = judgeLifetimes(
-      [life(4, 0, 1800, () => 100, pool), life(5, 0, 1800, () => 100, leak)],
+  it('judges files and sockets left in CLOSE_WAIT, and shows open sockets, which follow the pools', () => {
+    // Sockets refilled by the retries after a fault at t 1000, kept alive until the end.
+    const refilled = (t: number) => (t > 1000 ? 90 : 60);
+    const [pools, fileLeak, socketLeak] = judgeLifetimes(
+      [
+        life(
+          4,
+          0,
+          1800,
+          () => 100,
+          () => 30,
+          refilled,
+        ),
+        life(
+          5,
+          0,
+          1800,
+          () => 100,
+          (t) => 30 + Math.floor(t / 100),
+        ),
+        life(
+          6,
+          0,
+          1800,
+          () => 100,
+          () => 30,
+          refilled,
+          (t) => Math.floor(t / 300),
+        ),
+      ],
       [],
-      { warmupS: 300, minPoints: 6 },
+      { warmupS: 300, minPoints: 6, rssFloorMb: 32 },
     );
-    expect(steady!.fds!.growth).toBeLessThanOrEqual(0);
-    expect(leaking!.fds!.growth).toBeGreaterThan(0);
+    expect(pools!.fds).toEqual({
+      files: { base: 30, end: 30, growth: 0 },
+      closeWait: { base: 0, end: 0, growth: 0 },
+      sockets: { base: 60, end: 90 },
+    });
+    expect(fileLeak!.fds!.files).toEqual({ base: 33, end: 47, growth: 14 });
+    expect(socketLeak!.fds!.closeWait).toEqual({ base: 1, end: 5, growth: 4 });
+  });
+
+  it('takes memory growth against at least the floor: a few MB more of a 5-MB helper is not 36%', () => {
+    const [helper] = judgeLifetimes(
+      [
+        life(
+          7,
+          0,
+          900,
+          (t) => (t < 600 ? 4.9 : 6.7),
+          () => 9,
+        ),
+      ],
+      [],
+      { warmupS: 300, minPoints: 6, rssFloorMb: 32 },
+    );
+    expect(helper!.rss).toEqual({ baseMb: 4.9, endMb: 6.7, growth: 0.056 });
   });
 });
 
@@ -120,7 +184,11 @@ describe('verdict', () => {
         to: 600,
         judged: true,
         rss: { baseMb: 300, endMb: 330, growth: 0.1 },
-        fds: { base: 130, end: 130, growth: 0 },
+        fds: {
+          files: { base: 130, end: 130, growth: 0 },
+          closeWait: { base: 0, end: 0, growth: 0 },
+          sockets: { base: 40, end: 44 },
+        },
       },
     ],
     recoveries: [

@@ -11,6 +11,9 @@ export interface ProcPoint {
   fds: number;
   /** Of `fds`, the data stores' own files (relations, segments): left out of the leak check. */
   dataFds: number;
+  /** Of `fds`, sockets; of those, the ones in CLOSE_WAIT (closed by the peer, not by us). */
+  sockets: number;
+  closeWait: number;
   threads: number;
 }
 
@@ -44,6 +47,11 @@ export interface GrowthSettings {
   warmupS: number;
   /** At least this many readings between the base and the end, or the lifetime is not judged. */
   minPoints: number;
+  /**
+   * Memory growth is taken against at least this many MB: a 5-MB PostgreSQL helper touching
+   * another megabyte is not what the goal is about.
+   */
+  rssFloorMb: number;
 }
 
 export interface LifetimeResult {
@@ -58,11 +66,16 @@ export interface LifetimeResult {
   /** Private memory (VmRSS − RssShmem), MB: median of the first three judged readings, of the last three. */
   rss?: { baseMb: number; endMb: number; growth: number };
   /**
-   * Descriptors: the highest count of the first quarter of the judged readings, the lowest of
-   * the last quarter; growth > 0 means the count rose and stayed up (a leak), where connection
-   * pools that fill and drain only move within both.
+   * Descriptors, medians of the first and last three judged readings: `files` (everything but
+   * sockets and the data stores' own files: logs, pipes, event and timer descriptors) and
+   * sockets left in CLOSE_WAIT must not grow; all `sockets` are shown, not judged (they follow
+   * load and connection pools, refilled after each fault).
    */
-  fds?: { base: number; end: number; growth: number };
+  fds?: {
+    files: { base: number; end: number; growth: number };
+    closeWait: { base: number; end: number; growth: number };
+    sockets: { base: number; end: number };
+  };
 }
 
 const median = (xs: number[]): number => {
@@ -77,9 +90,8 @@ const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** di
  * Growth per process lifetime: a process killed by the chaos is a new process (a new pid), so
  * each is compared only with itself. Its readings count from the run's warm-up or its own (the
  * same length from its first reading), whichever ends later, and never during a chaos action.
- * Memory: base = median of the first three such readings, end = median of the last three.
- * Descriptors (the data stores' own files aside): the first quarter's highest count against the
- * last quarter's lowest.
+ * Memory: base = median of the first three such readings, end = median of the last three,
+ * growth = (end − base) / max(base, rssFloorMb). Descriptors likewise, by kind (see `fds`).
  */
 export function judgeLifetimes(
   lives: readonly ProcLife[],
@@ -101,15 +113,23 @@ export function judgeLifetimes(
     const last = points.slice(-3);
     const baseMb = median(first.map(mb));
     const endMb = median(last.map(mb));
-    const quarter = Math.max(1, Math.floor(points.length / 4));
-    const open = (p: ProcPoint) => p.fds - p.dataFds;
-    const base = Math.max(...points.slice(0, quarter).map(open));
-    const end = Math.min(...points.slice(-quarter).map(open));
+    const change = (f: (p: ProcPoint) => number) => {
+      const base = median(first.map(f));
+      const end = median(last.map(f));
+      return { base, end, growth: end - base };
+    };
+    const files = change((p) => p.fds - p.dataFds - p.sockets);
+    const closeWait = change((p) => p.closeWait);
+    const sockets = change((p) => p.sockets);
     return {
       ...head,
       judged: true,
-      rss: { baseMb: round(baseMb), endMb: round(endMb), growth: round(endMb / baseMb - 1, 3) },
-      fds: { base, end, growth: end - base },
+      rss: {
+        baseMb: round(baseMb),
+        endMb: round(endMb),
+        growth: round((endMb - baseMb) / Math.max(baseMb, settings.rssFloorMb), 3),
+      },
+      fds: { files, closeWait, sockets: { base: sockets.base, end: sockets.end } },
     };
   });
 }
@@ -219,6 +239,8 @@ export interface VerdictInputs {
   secrets: { files: number; secrets: number; leaks: number };
 }
 
+const signed = (n: number) => `${n >= 0 ? '+' : ''}${n}`;
+
 const who = (l: LifetimeResult) => `${l.part}${l.main ? '' : ' child'} pid ${l.pid}`;
 
 function worst<T>(items: readonly T[], value: (t: T) => number): T | undefined {
@@ -230,7 +252,9 @@ export function verdict(v: VerdictInputs): VerdictLine[] {
   const r = v.reconcile;
   const judged = v.lifetimes.filter((l) => l.judged);
   const rss = worst(judged, (l) => l.rss!.growth);
-  const fds = worst(judged, (l) => l.fds!.growth);
+  const files = worst(judged, (l) => l.fds!.files.growth);
+  const closeWait = worst(judged, (l) => l.fds!.closeWait.growth);
+  const sockets = worst(judged, (l) => l.fds!.sockets.end);
   const unrecovered = (k: 'lagS' | 'throughputS') => v.recoveries.filter((x) => x[k] === null);
   const slowest = (k: 'lagS' | 'throughputS') => worst(v.recoveries, (x) => x[k] ?? Infinity);
   const recoveryLine = (k: 'lagS' | 'throughputS', expectation: string, limitS: number, extra = '') => {
@@ -272,11 +296,12 @@ export function verdict(v: VerdictInputs): VerdictLine[] {
     },
     {
       expectation: 'descriptor growth per process lifetime after warm-up',
-      measured: fds
-        ? `${fds.fds!.growth >= 0 ? '+' : ''}${fds.fds!.growth} at most (${who(fds)}: first quarter's high ${fds.fds!.base}, last quarter's low ${fds.fds!.end})`
-        : 'no lifetime long enough to judge',
+      measured:
+        files && closeWait && sockets
+          ? `files and pipes ${signed(files.fds!.files.growth)} at most (${who(files)}: ${files.fds!.files.base} → ${files.fds!.files.end}), sockets left in CLOSE_WAIT ${signed(closeWait.fds!.closeWait.growth)} at most; open sockets up to ${sockets.fds!.sockets.end} (${who(sockets)})`
+          : 'no lifetime long enough to judge',
       limit: '≤ 0',
-      pass: !!fds && fds.fds!.growth <= 0,
+      pass: !!files && !!closeWait && files.fds!.files.growth <= 0 && closeWait.fds!.closeWait.growth <= 0,
     },
     recoveryLine(
       'lagS',

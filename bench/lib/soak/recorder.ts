@@ -66,6 +66,8 @@ export function makeRecorder(deps: {
             shmemKb: p.shmemKb,
             fds: p.fds,
             dataFds: p.dataFds,
+            sockets: p.sockets,
+            closeWait: p.closeWait,
             threads: p.threads,
           });
           lives.set(key, life);

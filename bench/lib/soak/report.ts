@@ -19,6 +19,9 @@ export interface SampleRow {
       fds: number;
       /** The data stores' own files (PostgreSQL's relations, Kafka's segments). */
       data_fds: number;
+      /** Of `fds`, sockets; of those, in CLOSE_WAIT. */
+      sockets: number;
+      close_wait: number;
       threads: number;
     }
   >;
@@ -46,6 +49,8 @@ export function partsRow(readings: readonly PartReading[]): SampleRow['parts'] {
       ...(r.heapUsedMb !== undefined ? { heap_mb: Math.round(r.heapUsedMb * 10) / 10 } : {}),
       fds: r.processes.reduce((a, p) => a + p.fds - p.dataFds, 0),
       data_fds: r.processes.reduce((a, p) => a + p.dataFds, 0),
+      sockets: r.processes.reduce((a, p) => a + p.sockets, 0),
+      close_wait: r.processes.reduce((a, p) => a + p.closeWait, 0),
       threads: r.processes.reduce((a, p) => a + p.threads, 0),
     };
   }

@@ -1,53 +1,8 @@
-import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { TOPICS, makeKafka, makeLagReader, silentLogger, withTimeout } from '@hookpipe/lib';
 import { livePid, processTree, type PartName, type StackContext } from '@hookpipe/stack';
-
-/** One process as /proc shows it. */
-export interface ProcReading {
-  pid: number;
-  /** VmRSS. */
-  rssKb: number;
-  /** RssShmem: shared memory mapped and touched (PostgreSQL's buffers), part of VmRSS. */
-  shmemKb: number;
-  fds: number;
-  /** Of `fds`, files under the data stores' directories (PostgreSQL's relations, Kafka's segments). */
-  dataFds: number;
-  threads: number;
-}
-
-/**
- * Reads `/proc/<pid>/status` and `/proc/<pid>/fd`; undefined when the process is gone. Files
- * under `dataDirs` are counted apart: their number follows the data (PostgreSQL keeps up to
- * max_files_per_process relation files open per backend, Kafka every live segment), not a leak.
- */
-export function readProc(pid: number, dataDirs: readonly string[] = []): ProcReading | undefined {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
-    const fds = readdirSync(`/proc/${pid}/fd`);
-    let dataFds = 0;
-    for (const fd of dataDirs.length ? fds : []) {
-      try {
-        const target = readlinkSync(`/proc/${pid}/fd/${fd}`);
-        if (dataDirs.some((d) => target.startsWith(`${d}/`))) dataFds += 1;
-      } catch {
-        // closed meanwhile
-      }
-    }
-    return {
-      pid,
-      rssKb: field('VmRSS'),
-      shmemKb: field('RssShmem'),
-      fds: fds.length,
-      dataFds,
-      threads: field('Threads'),
-    };
-  } catch {
-    return undefined;
-  }
-}
+import { readProc, tcpStates, type ProcReading } from './proc.js';
 
 /** A part of the stack at one moment: its main process and every descendant (workers, backends). */
 export interface PartReading {
@@ -77,6 +32,8 @@ async function heapUsedMb(url: string): Promise<number | undefined> {
   }
 }
 
+export type { ProcReading } from './proc.js';
+
 /** Where the stack's data stores keep their files (see {@link readProc}). */
 export const dataDirs = (ctx: StackContext): string[] =>
   [ctx.state.pgDataDir, path.join(ctx.dir, 'kafka', 'data')].filter((d): d is string => !!d);
@@ -84,12 +41,12 @@ export const dataDirs = (ctx: StackContext): string[] =>
 /** Every running part's processes (and the Node services' heap). */
 export async function readParts(ctx: StackContext, parts: readonly PartName[]): Promise<PartReading[]> {
   const out: PartReading[] = [];
-  const data = dataDirs(ctx);
+  const options = { dataDirs: dataDirs(ctx), tcp: tcpStates() };
   for (const part of parts) {
     const pid = livePid(ctx, part);
     if (!pid) continue;
     const processes = processTree([pid])
-      .map((p) => readProc(p, data))
+      .map((p) => readProc(p, options))
       .filter((p): p is ProcReading => !!p);
     out.push({ part, pid, processes });
   }

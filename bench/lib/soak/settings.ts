@@ -42,6 +42,8 @@ export interface SoakSettings {
   probeS: number;
   /** The goals' limits. */
   limits: { rssGrowth: number; lagS: number; throughputS: number; throughputShare: number };
+  /** Memory growth is taken against at least this many MB (see judgeLifetimes). */
+  rssFloorMb: number;
   /** Lag at or under this many seconds of traffic counts as zero (records in flight). */
   lagZeroS: number;
   settleTimeoutS: number;
@@ -105,6 +107,7 @@ export function soakSettings(env: NodeJS.ProcessEnv = process.env): SoakSettings
       throughputS: num(env, 'SOAK_THROUGHPUT_RECOVERY_S', 30),
       throughputShare: num(env, 'SOAK_THROUGHPUT_SHARE', 0.9),
     },
+    rssFloorMb: num(env, 'SOAK_RSS_FLOOR_MB', 32),
     lagZeroS: num(env, 'SOAK_LAG_ZERO_S', 2),
     settleTimeoutS: num(env, 'SOAK_SETTLE_TIMEOUT_S', 600, 1),
     resultsDir: path.resolve(REPO_ROOT, env.SOAK_RESULTS_DIR ?? path.join('bench', 'results', 'soak')),
