@@ -116,6 +116,7 @@ export async function finish(input: {
   }));
   const lifetimes = judgeLifetimes(recorder.lives(), faults, {
     warmupS: settings.warmupMinutes * 60,
+    calmAfterS: settings.calmAfterS,
     minPoints: 6,
     rssFloorMb: settings.rssFloorMb,
   });

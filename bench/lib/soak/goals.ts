@@ -45,7 +45,9 @@ export interface Probe {
 
 export interface GrowthSettings {
   warmupS: number;
-  /** At least this many readings between the base and the end, or the lifetime is not judged. */
+  /** Readings from a chaos action's start until this long after its end are not judged. */
+  calmAfterS: number;
+  /** At least this many judged readings, or the lifetime is not judged. */
   minPoints: number;
   /**
    * Memory growth is taken against at least this many MB: a 5-MB PostgreSQL helper touching
@@ -63,10 +65,10 @@ export interface LifetimeResult {
   judged: boolean;
   /** Why a lifetime is not judged (too short after its warm-up). */
   note?: string;
-  /** Private memory (VmRSS − RssShmem), MB: median of the first three judged readings, of the last three. */
+  /** Private memory (VmRSS − RssShmem), MB: median of the first judged minute, of the last. */
   rss?: { baseMb: number; endMb: number; growth: number };
   /**
-   * Descriptors, medians of the first and last three judged readings: `files` (everything but
+   * Descriptors, medians of the first and last judged minute: `files` (everything but
    * sockets and the data stores' own files: logs, pipes, event and timer descriptors) and
    * sockets left in CLOSE_WAIT must not grow; all `sockets` are shown, not judged (they follow
    * load and connection pools, refilled after each fault).
@@ -89,16 +91,18 @@ const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** di
 /**
  * Growth per process lifetime: a process killed by the chaos is a new process (a new pid), so
  * each is compared only with itself. Its readings count from the run's warm-up or its own (the
- * same length from its first reading), whichever ends later, and never during a chaos action.
- * Memory: base = median of the first three such readings, end = median of the last three,
- * growth = (end − base) / max(base, rssFloorMb). Descriptors likewise, by kind (see `fds`).
+ * same length from its first reading), whichever ends later, and only in calm: never during a
+ * chaos action nor in the `calmAfterS` after it (a backlog being worked off). Base = median of
+ * the first minute of such readings (6 at 10 s; fewer, at least 3, in a short life), end =
+ * median of the last minute: a garbage collector's sawtooth is a minute long. Memory growth =
+ * (end − base) / max(base, rssFloorMb); descriptors likewise, by kind (see `fds`).
  */
 export function judgeLifetimes(
   lives: readonly ProcLife[],
   faults: readonly FaultSpan[],
   settings: GrowthSettings,
 ): LifetimeResult[] {
-  const inFault = (t: number) => faults.some((f) => t >= f.start && t <= f.end);
+  const inFault = (t: number) => faults.some((f) => t >= f.start && t <= f.end + settings.calmAfterS);
   return lives.map((life) => {
     const from = life.points[0]?.t ?? 0;
     const to = life.points.at(-1)?.t ?? 0;
@@ -106,11 +110,12 @@ export function judgeLifetimes(
     const since = Math.max(settings.warmupS, from + settings.warmupS);
     const points = life.points.filter((p) => p.t >= since && !inFault(p.t));
     if (points.length < settings.minPoints) {
-      return { ...head, judged: false, note: `${points.length} readings after its warm-up` };
+      return { ...head, judged: false, note: `${points.length} calm readings after its warm-up` };
     }
     const mb = (p: ProcPoint) => (p.rssKb - p.shmemKb) / 1024;
-    const first = points.slice(0, 3);
-    const last = points.slice(-3);
+    const window = Math.min(6, Math.max(3, Math.floor(points.length / 4)));
+    const first = points.slice(0, window);
+    const last = points.slice(-window);
     const baseMb = median(first.map(mb));
     const endMb = median(last.map(mb));
     const change = (f: (p: ProcPoint) => number) => {

@@ -44,6 +44,8 @@ export interface SoakSettings {
   limits: { rssGrowth: number; lagS: number; throughputS: number; throughputShare: number };
   /** Memory growth is taken against at least this many MB (see judgeLifetimes). */
   rssFloorMb: number;
+  /** Growth is judged only on readings at least this long after a chaos action ended. */
+  calmAfterS: number;
   /** Lag at or under this many seconds of traffic counts as zero (records in flight). */
   lagZeroS: number;
   settleTimeoutS: number;
@@ -108,6 +110,7 @@ export function soakSettings(env: NodeJS.ProcessEnv = process.env): SoakSettings
       throughputShare: num(env, 'SOAK_THROUGHPUT_SHARE', 0.9),
     },
     rssFloorMb: num(env, 'SOAK_RSS_FLOOR_MB', 32),
+    calmAfterS: num(env, 'SOAK_CALM_AFTER_S', 60),
     lagZeroS: num(env, 'SOAK_LAG_ZERO_S', 2),
     settleTimeoutS: num(env, 'SOAK_SETTLE_TIMEOUT_S', 600, 1),
     resultsDir: path.resolve(REPO_ROOT, env.SOAK_RESULTS_DIR ?? path.join('bench', 'results', 'soak')),
@@ -142,5 +145,6 @@ export function replayEnv(s: SoakSettings): Record<string, string> {
     SOAK_NGINX_ONE_REPLICA_S: fmtRange(s.nginxOneReplicaS),
     SOAK_RESTART_DELAY_S: String(s.restartDelayS),
     SOAK_COOLDOWN_S: String(s.cooldownS),
+    SOAK_CALM_AFTER_S: String(s.calmAfterS),
   };
 }
