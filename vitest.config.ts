@@ -20,7 +20,10 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: 'unit',
-          include: ['{lib,sender,handler,dashboard,consumer,stack,cli}/src/**/*.test.ts'],
+          include: [
+            '{lib,sender,handler,dashboard,consumer,stack,cli}/src/**/*.test.ts',
+            'bench/lib/**/*.test.ts',
+          ],
           environment: 'node',
         },
       },

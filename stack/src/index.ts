@@ -4,6 +4,7 @@ export {
   clean,
   down,
   livePid,
+  setNginxReplicas,
   startPart,
   stackEnv,
   status,
@@ -13,7 +14,7 @@ export {
 } from './stack.js';
 export { renderTemplate, readEnvFile } from './nginx.js';
 export { resolvePorts, type StackPorts } from './ports.js';
-export { sleep, waitUntil } from './proc.js';
+export { processTree, sleep, statFields, waitUntil } from './proc.js';
 export {
   formatReport,
   reconcile,

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { waitForDatabase } from '@hookpipe/lib';
 import { handlerParts, type PartName, type StackContext } from './context.js';
 import { startKafka, waitForKafka } from './kafka.js';
-import { nginxTempDir, startNginx } from './nginx.js';
+import { nginxTempDir, reloadNginx, startNginx } from './nginx.js';
 import { assertPortFree, portOpen } from './ports.js';
 import { databaseUrls, preparePostgres, removePostgresData, startPostgres } from './postgres.js';
 import { commandLine, isAlive, sleep, stopProcess, tail, waitUntil } from './proc.js';
@@ -120,6 +120,21 @@ export async function stopPart(
   }
   delete ctx.state.pids[part];
   ctx.save();
+}
+
+/**
+ * Points the running nginx at the first `replicas` handler replicas, or at all of them when
+ * omitted, without a restart (a reload: requests in flight finish). A later start of nginx
+ * renders every replica again.
+ */
+export async function setNginxReplicas(ctx: StackContext, replicas?: number): Promise<void> {
+  const all = ctx.state.ports.handlers;
+  const count = replicas ?? all.length;
+  if (!Number.isInteger(count) || count < 1 || count > all.length)
+    throw new Error(`nginx can send to 1..${all.length} replicas, not ${count}`);
+  const pid = livePid(ctx, 'nginx');
+  if (!pid) throw new Error('nginx is not running');
+  await reloadNginx(ctx, pid, all.slice(0, count));
 }
 
 /**
