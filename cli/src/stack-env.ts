@@ -13,6 +13,8 @@ export const STACK_ENV_KEYS = [
   'SENDER_API_KEY',
   'RECEIVER_API_KEY',
   'HANDLER_URLS',
+  'SENDER_URLS',
+  'CONSUMER_URLS',
 ] as const;
 
 export type StackEnvKey = (typeof STACK_ENV_KEYS)[number];

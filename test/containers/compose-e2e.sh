@@ -57,7 +57,7 @@ finish() {
   if ((status != 0)); then
     echo "compose-e2e: FAILED (exit $status); state and recent logs:" >&2
     compose ps >&2 || true
-    for s in init sender handler consumer nginx demo postgres kafka; do
+    for s in init sender handler consumer nginx api demo postgres kafka; do
       compose logs --no-color --tail 25 "$s" >&2 2>/dev/null || true
     done
   fi
