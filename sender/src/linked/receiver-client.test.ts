@@ -70,8 +70,40 @@ describe('the receiver client', () => {
       ),
     );
     expect(await install()).toMatchObject({ ok: false, status: 503, retryAfter: '3' });
-    server.use(http.post(`${BASE}/secrets`, () => HttpResponse.error()));
-    expect(await install()).toMatchObject({ ok: false, status: null, message: /did not answer/ });
+    let tries = 0;
+    server.use(
+      http.post(`${BASE}/secrets`, () => {
+        tries += 1;
+        return HttpResponse.error();
+      }),
+    );
+    const quick = makeReceiverClient({ url: BASE, apiKey: KEY, retryDelaysMs: [1, 1] });
+    expect(
+      await quick.install({ customerId: 'acme', secret: SECRET, scheme: 'github', label: 'webhook wh_1' }),
+    ).toMatchObject({ ok: false, status: null, message: /did not answer/ });
+    expect(tries).toBe(3);
+  });
+
+  it('tries an install the receiver did not answer again; one the first try made is found held', async () => {
+    const fingerprint = createHash('sha256').update(SECRET).digest('hex').slice(0, 12);
+    let tries = 0;
+    server.use(
+      http.post(`${BASE}/secrets`, () => {
+        tries += 1;
+        // The first try reached the receiver, its answer was lost.
+        return tries === 1
+          ? HttpResponse.error()
+          : HttpResponse.json({ error: 'secret_exists' }, { status: 409 });
+      }),
+      http.get(`${BASE}/secrets`, () =>
+        HttpResponse.json({ data: [{ id: 7, fingerprint, signature_scheme: 'github' }] }),
+      ),
+    );
+    const quick = makeReceiverClient({ url: BASE, apiKey: KEY, retryDelaysMs: [1, 1] });
+    expect(
+      await quick.install({ customerId: 'acme', secret: SECRET, scheme: 'github', label: 'webhook wh_1' }),
+    ).toEqual({ ok: true, receiverSecretId: null });
+    expect(tries).toBe(2);
   });
 
   it('removes by id; one already gone counts as removed', async () => {

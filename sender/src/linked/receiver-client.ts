@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { errorMessage, type SignatureScheme } from '@hookpipe/lib';
+import { delay, errorMessage, type SignatureScheme } from '@hookpipe/lib';
 
 /** What the receiver's API said when it did not do what was asked. */
 export interface ReceiverRefusal {
@@ -54,11 +54,19 @@ export function makeReceiverClient(options: {
   apiKey: string;
   fetch?: typeof fetch;
   timeoutMs?: number;
+  /**
+   * Pauses before each further try of an install the receiver did not answer (no connection, a
+   * timeout): a receiver that is starting, or a first name lookup in a container network that
+   * takes seconds, is not a refusal. Safe to repeat: a secret the first try installed answers 409
+   * and is found held. Default 0.5 s then 1 s (three tries).
+   */
+  retryDelaysMs?: readonly number[];
 }): ReceiverClient {
   const base = options.url.replace(/\/+$/, '');
   // Looked up per call, so a fetch patched later (msw in tests) is the one used.
   const doFetch: typeof fetch = (input, init) => (options.fetch ?? fetch)(input, init);
   const timeoutMs = options.timeoutMs ?? 5000;
+  const retryDelaysMs = options.retryDelaysMs ?? [500, 1000];
 
   async function call(method: string, path: string, body?: unknown) {
     const res = await doFetch(`${base}${path}`, {
@@ -89,31 +97,41 @@ export function makeReceiverClient(options: {
     message: `the receiver answered ${a.status}: ${said(a.text, secret) || '(no body)'}`,
   });
 
+  async function installOnce(input: Parameters<ReceiverClient['install']>[0]): Promise<InstallResult> {
+    try {
+      const created = await call('POST', '/secrets', {
+        customer_id: input.customerId,
+        secret: input.secret,
+        signature_scheme: input.scheme,
+        label: input.label,
+      });
+      if (created.status === 201) {
+        const id = (JSON.parse(created.text) as { id?: unknown }).id;
+        if (typeof id !== 'number') return refused(created);
+        return { ok: true, receiverSecretId: id };
+      }
+      if (created.status !== 409) return refused(created, input.secret);
+      const listed = await call('GET', `/secrets?customer_id=${encodeURIComponent(input.customerId)}`);
+      if (listed.status !== 200) return refused(listed, input.secret);
+      const mine = fingerprint(input.secret);
+      const held = (
+        JSON.parse(listed.text) as { data?: { fingerprint?: string; signature_scheme?: string }[] }
+      ).data?.some((s) => s.fingerprint === mine && s.signature_scheme === input.scheme);
+      return held ? { ok: true, receiverSecretId: null } : refused(created, input.secret);
+    } catch (err) {
+      return unreachable(err);
+    }
+  }
+
   return {
     async install(input) {
-      try {
-        const created = await call('POST', '/secrets', {
-          customer_id: input.customerId,
-          secret: input.secret,
-          signature_scheme: input.scheme,
-          label: input.label,
-        });
-        if (created.status === 201) {
-          const id = (JSON.parse(created.text) as { id?: unknown }).id;
-          if (typeof id !== 'number') return refused(created);
-          return { ok: true, receiverSecretId: id };
-        }
-        if (created.status !== 409) return refused(created, input.secret);
-        const listed = await call('GET', `/secrets?customer_id=${encodeURIComponent(input.customerId)}`);
-        if (listed.status !== 200) return refused(listed, input.secret);
-        const mine = fingerprint(input.secret);
-        const held = (
-          JSON.parse(listed.text) as { data?: { fingerprint?: string; signature_scheme?: string }[] }
-        ).data?.some((s) => s.fingerprint === mine && s.signature_scheme === input.scheme);
-        return held ? { ok: true, receiverSecretId: null } : refused(created, input.secret);
-      } catch (err) {
-        return unreachable(err);
+      let result = await installOnce(input);
+      for (const pause of retryDelaysMs) {
+        if (result.ok || result.status !== null) break;
+        await delay(pause);
+        result = await installOnce(input);
       }
+      return result;
     },
 
     async remove(receiverSecretId) {
