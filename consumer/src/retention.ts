@@ -1,15 +1,25 @@
-import { makeRetentionJob, type Clock, type Logger, type Pool, type RetentionJob } from '@hookpipe/lib';
+import {
+  makeServiceRetention,
+  type Clock,
+  type Logger,
+  type Pool,
+  type RetentionJob,
+  type RetentionSettings,
+} from '@hookpipe/lib';
+import type { Config } from './config.js';
 import { makeRetentionStore } from './store/retention-store.js';
 
 /** Advisory lock of the receiver database's retention job ("hook" + 2). */
 export const CONSUMER_RETENTION_LOCK = 0x686f6f6b02;
 
-export interface ConsumerRetentionSettings {
-  /** Age after which rows go; 0 turns the job off (the factory is not called then). */
-  hours: number;
-  intervalS: number;
-  batch: number;
-}
+export type ConsumerRetentionSettings = RetentionSettings;
+
+/** The retention settings in the service's config. */
+export const retentionSettings = (config: Config): ConsumerRetentionSettings => ({
+  hours: config.CONSUMER_RETENTION_HOURS,
+  intervalS: config.CONSUMER_RETENTION_INTERVAL_S,
+  batch: config.CONSUMER_RETENTION_BATCH,
+});
 
 /**
  * The receiver side's retention: events persisted longer ago than the age (with their failure
@@ -24,7 +34,7 @@ export function makeConsumerRetention(deps: {
   logger: Logger;
 }): RetentionJob {
   const store = makeRetentionStore(deps.pool);
-  return makeRetentionJob({
+  return makeServiceRetention({
     pool: deps.pool,
     lockKey: CONSUMER_RETENTION_LOCK,
     steps: [
@@ -42,10 +52,8 @@ export function makeConsumerRetention(deps: {
         deleteBatch: (cutoff, limit) => store.deleteSecretRemovals(cutoff, limit),
       },
     ],
-    retentionMs: deps.settings.hours * 3600_000,
-    batchSize: deps.settings.batch,
-    intervalMs: deps.settings.intervalS * 1000,
+    settings: deps.settings,
     clock: deps.clock,
-    logger: deps.logger.child({ component: 'retention' }),
+    logger: deps.logger,
   });
 }
