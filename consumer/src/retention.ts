@@ -1,21 +1,12 @@
-import {
-  makeServiceRetention,
-  type Clock,
-  type Logger,
-  type Pool,
-  type RetentionJob,
-  type RetentionSettings,
-} from '@hookpipe/lib';
+import { makeServiceRetention, type RetentionJob, type ServiceRetentionDeps } from '@hookpipe/lib';
 import type { Config } from './config.js';
 import { makeRetentionStore } from './store/retention-store.js';
 
 /** Advisory lock of the receiver database's retention job ("hook" + 2). */
 export const CONSUMER_RETENTION_LOCK = 0x686f6f6b02;
 
-export type ConsumerRetentionSettings = RetentionSettings;
-
 /** The retention settings in the service's config. */
-export const retentionSettings = (config: Config): ConsumerRetentionSettings => ({
+export const retentionSettings = (config: Config): ServiceRetentionDeps['settings'] => ({
   hours: config.CONSUMER_RETENTION_HOURS,
   intervalS: config.CONSUMER_RETENTION_INTERVAL_S,
   batch: config.CONSUMER_RETENTION_BATCH,
@@ -27,15 +18,10 @@ export const retentionSettings = (config: Config): ConsumerRetentionSettings => 
  * receiver fault profiles, then the keyring's tombstones. Open dead letters stay until replayed or
  * purged through the API.
  */
-export function makeConsumerRetention(deps: {
-  pool: Pool;
-  settings: ConsumerRetentionSettings;
-  clock: Clock;
-  logger: Logger;
-}): RetentionJob {
+export function makeConsumerRetention(deps: ServiceRetentionDeps): RetentionJob {
   const store = makeRetentionStore(deps.pool);
   return makeServiceRetention({
-    pool: deps.pool,
+    ...deps,
     lockKey: CONSUMER_RETENTION_LOCK,
     steps: [
       { name: 'events', deleteBatch: (cutoff, limit) => store.deleteEvents(cutoff, limit) },
@@ -52,8 +38,5 @@ export function makeConsumerRetention(deps: {
         deleteBatch: (cutoff, limit) => store.deleteSecretRemovals(cutoff, limit),
       },
     ],
-    settings: deps.settings,
-    clock: deps.clock,
-    logger: deps.logger,
   });
 }

@@ -181,19 +181,22 @@ export interface RetentionSettings {
   batch: number;
 }
 
+/** What a service's retention job is built from (its steps and lock aside). */
+export interface ServiceRetentionDeps {
+  pool: pg.Pool;
+  settings: RetentionSettings;
+  clock: Clock;
+  logger: Logger;
+}
+
 /**
  * A service's retention job from its settings: `steps` run every `intervalS` seconds under lock
  * `lockKey`, deleting what is older than `hours`, `batch` rows per transaction, logged as the
  * `retention` component.
  */
-export function makeServiceRetention(deps: {
-  pool: pg.Pool;
-  lockKey: number;
-  steps: readonly RetentionStep[];
-  settings: RetentionSettings;
-  clock: Clock;
-  logger: Logger;
-}): RetentionJob {
+export function makeServiceRetention(
+  deps: ServiceRetentionDeps & { lockKey: number; steps: readonly RetentionStep[] },
+): RetentionJob {
   return makeRetentionJob({
     pool: deps.pool,
     lockKey: deps.lockKey,

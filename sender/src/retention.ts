@@ -1,21 +1,12 @@
-import {
-  makeServiceRetention,
-  type Clock,
-  type Logger,
-  type Pool,
-  type RetentionJob,
-  type RetentionSettings,
-} from '@hookpipe/lib';
+import { makeServiceRetention, type RetentionJob, type ServiceRetentionDeps } from '@hookpipe/lib';
 import type { Config } from './config.js';
 import { makeRetentionStore } from './store/retention-store.js';
 
 /** Advisory lock of the sender database's retention job ("hook" + 1). */
 export const SENDER_RETENTION_LOCK = 0x686f6f6b01;
 
-export type SenderRetentionSettings = RetentionSettings;
-
 /** The retention settings in the service's config. */
-export const retentionSettings = (config: Config): SenderRetentionSettings => ({
+export const retentionSettings = (config: Config): ServiceRetentionDeps['settings'] => ({
   hours: config.SENDER_RETENTION_HOURS,
   intervalS: config.SENDER_RETENTION_INTERVAL_S,
   batch: config.SENDER_RETENTION_BATCH,
@@ -26,22 +17,14 @@ export const retentionSettings = (config: Config): SenderRetentionSettings => ({
  * their attempts, then the producer events left without deliveries. Pending and held deliveries
  * are never touched, however old.
  */
-export function makeSenderRetention(deps: {
-  pool: Pool;
-  settings: SenderRetentionSettings;
-  clock: Clock;
-  logger: Logger;
-}): RetentionJob {
+export function makeSenderRetention(deps: ServiceRetentionDeps): RetentionJob {
   const store = makeRetentionStore(deps.pool);
   return makeServiceRetention({
-    pool: deps.pool,
+    ...deps,
     lockKey: SENDER_RETENTION_LOCK,
     steps: [
       { name: 'deliveries', deleteBatch: (cutoff, limit) => store.deleteFinishedDeliveries(cutoff, limit) },
       { name: 'events', deleteBatch: (cutoff, limit) => store.deleteUnreferencedEvents(cutoff, limit) },
     ],
-    settings: deps.settings,
-    clock: deps.clock,
-    logger: deps.logger,
   });
 }
