@@ -113,12 +113,7 @@ async function main(): Promise<void> {
     dashboard: dashboard.deps,
   });
   if (config.CONSUMER_RETENTION_HOURS > 0) {
-    const retention = makeConsumerRetention({
-      pool,
-      settings: retentionSettings(config),
-      clock,
-      logger,
-    });
+    const retention = makeConsumerRetention({ pool, settings: retentionSettings(config), clock, logger });
     retention.start();
     shutdown.add('retention job', () => retention.stop());
   }

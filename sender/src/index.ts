@@ -173,12 +173,7 @@ async function main(): Promise<void> {
     },
   });
   if (config.SENDER_RETENTION_HOURS > 0) {
-    const retention = makeSenderRetention({
-      pool,
-      settings: retentionSettings(config),
-      clock,
-      logger,
-    });
+    const retention = makeSenderRetention({ pool, settings: retentionSettings(config), clock, logger });
     retention.start();
     shutdown.add('retention job', () => retention.stop());
   }
