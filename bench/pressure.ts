@@ -12,7 +12,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT, clean, down, openContext, stackEnv, up, type StackContext } from '@hookpipe/stack';
+import { REPO_ROOT, clean, down, stackEnv, up, type StackContext } from '@hookpipe/stack';
 import { machineInfo } from './lib/machine.js';
 import { runPressurePhase, type PhaseResult } from './lib/pressure/phase.js';
 import { plotPressure, summaryLines } from './lib/pressure/report.js';
@@ -20,7 +20,7 @@ import { installSecrets } from './lib/receiver.js';
 import { envNumber } from './lib/results.js';
 import { makeCustomers, makeSignedSource } from './lib/signed.js';
 import { makeKafkaLag } from './lib/soak/sample.js';
-import { handlerParts } from './lib/stack.js';
+import { handlerParts, openLongBenchContext } from './lib/stack.js';
 
 const settings = {
   rate: envNumber('PRESSURE_RATE', 1000),
@@ -36,15 +36,11 @@ const settings = {
 const log = (m: string) => console.log(`pressure: ${m}`);
 
 function openPressureContext(quiet = false): StackContext {
-  return openContext({
-    env: {
-      ...process.env,
-      STACK_DIR: process.env.STACK_DIR ?? '.stack-pressure',
-      STACK_PORT_OFFSET: process.env.STACK_PORT_OFFSET ?? '2200',
-      // The services' own defaults: no failure injection, no line per event.
-      CONSUMER_FAILURE_INJECTION: 'off',
-      LOG_EVENTS: 'off',
-    },
+  return openLongBenchContext({
+    dir: '.stack-pressure',
+    offset: '2200',
+    // The services' own defaults: no failure injection, no line per event.
+    env: { CONSUMER_FAILURE_INJECTION: 'off', LOG_EVENTS: 'off' },
     log: quiet ? () => undefined : (m) => console.log(`[stack] ${m}`),
   });
 }

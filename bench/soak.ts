@@ -12,16 +12,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import {
-  REPO_ROOT,
-  allParts,
-  clean,
-  down,
-  openContext,
-  stackEnv,
-  up,
-  type StackContext,
-} from '@hookpipe/stack';
+import { REPO_ROOT, allParts, clean, down, stackEnv, up, type StackContext } from '@hookpipe/stack';
 import { makeApi } from '../cli/src/scenario/api.js';
 import { makeRunId } from '../cli/src/scenario/setup.js';
 import { machineInfo } from './lib/machine.js';
@@ -32,16 +23,16 @@ import { makeRecorder } from './lib/soak/recorder.js';
 import { progressLine } from './lib/soak/report.js';
 import { replayEnv, soakSettings } from './lib/soak/settings.js';
 import { registerSoakWebhooks, startEmitters, stopEmitters } from './lib/soak/traffic.js';
+import { openLongBenchContext } from './lib/stack.js';
 
 const log = (message: string) => console.log(`soak: ${message}`);
 
 function openSoakContext(logEvents: boolean, quiet = false): StackContext {
-  return openContext({
+  return openLongBenchContext({
+    dir: '.stack-soak',
+    // Not +2000: the sender would be on 10080, a port fetch() refuses to connect to.
+    offset: '2100',
     env: {
-      ...process.env,
-      STACK_DIR: process.env.STACK_DIR ?? '.stack-soak',
-      // Not +2000: the sender would be on 10080, a port fetch() refuses to connect to.
-      STACK_PORT_OFFSET: process.env.STACK_PORT_OFFSET ?? '2100',
       // The retry and dead-letter shares need the consumer's failure injection.
       CONSUMER_FAILURE_INJECTION: 'on',
       // One line per event per hop would make the logs the soak's biggest growth.

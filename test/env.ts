@@ -11,6 +11,7 @@ import {
   type PartName,
   type StackContext,
 } from '@hookpipe/stack';
+import { stackEnvFields } from './support/env-fields.js';
 
 export type { PartName } from '@hookpipe/stack';
 
@@ -60,16 +61,7 @@ function localEnv(): TestEnv {
   const e = stackEnv(ctx);
   return {
     kind: 'local',
-    senderUrl: e.SENDER_URL!,
-    ingressUrl: e.INGRESS_URL!,
-    consumerUrl: e.CONSUMER_URL!,
-    handlerUrls: e.HANDLER_URLS!.split(' '),
-    kafkaBrokers: e.KAFKA_BROKERS!.split(','),
-    databaseUrl: e.DATABASE_URL!,
-    senderDatabaseUrl: e.SENDER_DATABASE_URL!,
-    senderApiKey: e.SENDER_API_KEY!,
-    receiverApiKey: e.RECEIVER_API_KEY!,
-    receiverSecret: e.RECEIVER_SECRET!,
+    ...stackEnvFields(e),
     stopPart: (part, options) => stopPart(openLocalStack(), part, options ?? {}),
     startPart: (part, options) => startPart(openLocalStack(), part, options ?? {}),
   };

@@ -82,6 +82,15 @@ export async function waitSettled(options: {
   return { settle_ms: Date.now() - started, ...(reconcile ? { reconcile } : {}) };
 }
 
+/** A run's reconcile, as its result file keeps it. */
+export interface ReconcileCounts {
+  delivered: number;
+  persisted: number;
+  missing: number;
+  duplicated: number;
+  unexpected: number;
+}
+
 export interface RunMeasure {
   label: string;
   target: 'pipeline' | 'baseline';
@@ -106,13 +115,7 @@ export interface RunMeasure {
     created_to_persisted: LatencySummary;
   };
   settle_ms: number;
-  reconcile?: {
-    delivered: number;
-    persisted: number;
-    missing: number;
-    duplicated: number;
-    unexpected: number;
-  };
+  reconcile?: ReconcileCounts;
   cpu_cores: Record<string, number>;
   sustained: boolean;
 }

@@ -49,6 +49,26 @@ function makePool(origin: string, connections: number): Pool {
   });
 }
 
+/** A run's result from its counts and latencies; the histogram is freed. */
+function finishRun(
+  hist: ReturnType<typeof makeLatencyHistogram>,
+  mode: Pick<LoadResult, 'mode' | 'concurrency' | 'target_rps'>,
+  durationMs: number,
+  ok: number,
+  errors: Record<string, number>,
+): LoadResult {
+  const result: LoadResult = {
+    ...mode,
+    duration_s: durationMs / 1000,
+    ok,
+    errors,
+    rps: Math.round(ok / (durationMs / 1000)),
+    latency: hist.summary(),
+  };
+  hist.destroy();
+  return result;
+}
+
 /** One POST; resolves with the status (or an error key) — never rejects. */
 async function send(pool: Pool, path: string, req: BenchRequest): Promise<string> {
   try {
@@ -88,17 +108,13 @@ export async function runClosedLoop(options: RunOptions & { concurrency: number 
   };
   await Promise.all(Array.from({ length: options.concurrency }, worker));
   await pool.close();
-  const result: LoadResult = {
-    mode: 'closed',
-    concurrency: options.concurrency,
-    duration_s: options.durationMs / 1000,
+  return finishRun(
+    hist,
+    { mode: 'closed', concurrency: options.concurrency },
+    options.durationMs,
     ok,
     errors,
-    rps: Math.round(ok / (options.durationMs / 1000)),
-    latency: hist.summary(),
-  };
-  hist.destroy();
-  return result;
+  );
 }
 
 /**
@@ -162,16 +178,11 @@ export async function runFixedRate(
   await done;
   clearInterval(timer);
   await pool.close();
-  const result: LoadResult = {
-    mode: 'fixed-rate',
-    concurrency: options.maxInFlight,
-    target_rps: options.rate,
-    duration_s: options.durationMs / 1000,
+  return finishRun(
+    hist,
+    { mode: 'fixed-rate', concurrency: options.maxInFlight, target_rps: options.rate },
+    options.durationMs,
     ok,
     errors,
-    rps: Math.round(ok / (options.durationMs / 1000)),
-    latency: hist.summary(),
-  };
-  hist.destroy();
-  return result;
+  );
 }

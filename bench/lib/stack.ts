@@ -14,6 +14,27 @@ import { commonServiceEnv, serviceSpecs, waitForService } from '../../stack/src/
 import { startNginx } from '../../stack/src/nginx.js';
 
 /**
+ * A long bench's own stack: folder `dir` and port offset `offset` unless STACK_DIR or
+ * STACK_PORT_OFFSET say otherwise, with `env` over the process's environment.
+ */
+export function openLongBenchContext(o: {
+  dir: string;
+  offset: string;
+  env: NodeJS.ProcessEnv;
+  log: (message: string) => void;
+}): StackContext {
+  return openContext({
+    env: {
+      ...process.env,
+      STACK_DIR: process.env.STACK_DIR ?? o.dir,
+      STACK_PORT_OFFSET: process.env.STACK_PORT_OFFSET ?? o.offset,
+      ...o.env,
+    },
+    log: o.log,
+  });
+}
+
+/**
  * The bench's own stack: `.stack-bench`, ports shifted by 500, so it never meets a developer's
  * stack or the test stack. Overridable like any stack (STACK_DIR, STACK_PORT_OFFSET).
  */

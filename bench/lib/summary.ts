@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { ReconcileCounts } from './e2e-measure.js';
 import type { LatencySummary } from './histogram.js';
 import type { MachineInfo } from './machine.js';
 
@@ -47,13 +48,7 @@ interface Run {
     'created_to_2xx' | 'created_to_started' | 'started_to_persisted' | 'created_to_persisted',
     LatencySummary
   >;
-  reconcile?: {
-    delivered: number;
-    persisted: number;
-    missing: number;
-    duplicated: number;
-    unexpected: number;
-  };
+  reconcile?: ReconcileCounts;
   cpu_cores: Record<string, number>;
   sustained: boolean;
 }

@@ -24,7 +24,7 @@ import { makeConsumerMetrics } from './metrics.js';
 import { makeConsumerPipeline } from './pipeline/assemble.js';
 import type { OutgoingRecord } from './pipeline/failures.js';
 import { makeReplayer } from './replay.js';
-import { makeConsumerRetention } from './retention.js';
+import { makeConsumerRetention, retentionSettings } from './retention.js';
 import { makeDeadLettersStore } from './store/dead-letters-store.js';
 import { makeEventsQuery } from './store/events-query.js';
 import { makeRetentionStore } from './store/retention-store.js';
@@ -113,16 +113,7 @@ async function main(): Promise<void> {
     dashboard: dashboard.deps,
   });
   if (config.CONSUMER_RETENTION_HOURS > 0) {
-    const retention = makeConsumerRetention({
-      pool,
-      settings: {
-        hours: config.CONSUMER_RETENTION_HOURS,
-        intervalS: config.CONSUMER_RETENTION_INTERVAL_S,
-        batch: config.CONSUMER_RETENTION_BATCH,
-      },
-      clock,
-      logger,
-    });
+    const retention = makeConsumerRetention({ pool, settings: retentionSettings(config), clock, logger });
     retention.start();
     shutdown.add('retention job', () => retention.stop());
   }

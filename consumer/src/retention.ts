@@ -1,15 +1,16 @@
-import { makeRetentionJob, type Clock, type Logger, type Pool, type RetentionJob } from '@hookpipe/lib';
+import { makeServiceRetention, type RetentionJob, type ServiceRetentionDeps } from '@hookpipe/lib';
+import type { Config } from './config.js';
 import { makeRetentionStore } from './store/retention-store.js';
 
 /** Advisory lock of the receiver database's retention job ("hook" + 2). */
 export const CONSUMER_RETENTION_LOCK = 0x686f6f6b02;
 
-export interface ConsumerRetentionSettings {
-  /** Age after which rows go; 0 turns the job off (the factory is not called then). */
-  hours: number;
-  intervalS: number;
-  batch: number;
-}
+/** The retention settings in the service's config. */
+export const retentionSettings = (config: Config): ServiceRetentionDeps['settings'] => ({
+  hours: config.CONSUMER_RETENTION_HOURS,
+  intervalS: config.CONSUMER_RETENTION_INTERVAL_S,
+  batch: config.CONSUMER_RETENTION_BATCH,
+});
 
 /**
  * The receiver side's retention: events persisted longer ago than the age (with their failure
@@ -17,15 +18,10 @@ export interface ConsumerRetentionSettings {
  * receiver fault profiles, then the keyring's tombstones. Open dead letters stay until replayed or
  * purged through the API.
  */
-export function makeConsumerRetention(deps: {
-  pool: Pool;
-  settings: ConsumerRetentionSettings;
-  clock: Clock;
-  logger: Logger;
-}): RetentionJob {
+export function makeConsumerRetention(deps: ServiceRetentionDeps): RetentionJob {
   const store = makeRetentionStore(deps.pool);
-  return makeRetentionJob({
-    pool: deps.pool,
+  return makeServiceRetention({
+    ...deps,
     lockKey: CONSUMER_RETENTION_LOCK,
     steps: [
       { name: 'events', deleteBatch: (cutoff, limit) => store.deleteEvents(cutoff, limit) },
@@ -42,10 +38,5 @@ export function makeConsumerRetention(deps: {
         deleteBatch: (cutoff, limit) => store.deleteSecretRemovals(cutoff, limit),
       },
     ],
-    retentionMs: deps.settings.hours * 3600_000,
-    batchSize: deps.settings.batch,
-    intervalMs: deps.settings.intervalS * 1000,
-    clock: deps.clock,
-    logger: deps.logger.child({ component: 'retention' }),
   });
 }

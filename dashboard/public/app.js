@@ -1,5 +1,5 @@
-// The live dashboard: polls the consumer's GET /dashboard/state, its events and dead letters, and
-// the sender's emitters, every poll_ms (≤ 2 s), and draws the pipeline left to right.
+// The live dashboard: polls the consumer's GET /dashboard/state, its events, dead letters and fault
+// profiles, and the sender's emitters, every poll_ms (≤ 2 s), and draws the pipeline left to right.
 import { describeError, keys, makeApis, settle } from './api.js';
 import { makeEmitterStage } from './emitters.js';
 import { ago, badge, byId, clipCell, errorLine, grid, h, num, renderInto, shortId } from './dom.js';
@@ -131,16 +131,20 @@ const eventRow = (e) =>
 let lastOk = 0;
 async function poll() {
   clearTimeout(timer);
-  const [state, events, deadLetters, sender] = await Promise.all([
+  const [state, events, deadLetters, faults, sender] = await Promise.all([
     settle(apis.receiver.get('/dashboard/state')),
     settle(apis.receiver.get('/events?limit=12')),
     settle(apis.receiver.get('/dead-letters?limit=8')),
+    settle(apis.receiver.get('/faults')),
     emitters.load(),
   ]);
   const receiverError = state.error ? describeError(state.error) : null;
   renderInto(body('stage-sender'), JSON.stringify(sender), () => emitters.render(sender));
+  const faultsShown = faults.error ? { error: describeError(faults.error) } : faults.value;
+  renderInto(body('stage-ingress'), state.value ? [state.value, faultsShown] : receiverError, () =>
+    state.value ? ingressStage(state.value, faults, describeError) : errorLine(receiverError ?? ''),
+  );
   for (const [id, draw] of /** @type {const} */ ([
-    ['stage-ingress', ingressStage],
     ['stage-kafka', kafkaStage],
     ['stage-consumer', consumerStage],
   ])) {

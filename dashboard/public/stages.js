@@ -1,6 +1,6 @@
 // The receiver's stages, drawn from GET /dashboard/state: nginx and the handler replicas, Kafka,
 // the consumer. docs/dashboard.md says where each figure comes from.
-import { badge, errorLine, h, ms, num, rate, sparkBlock, stat } from './dom.js';
+import { badge, errorLine, h, ms, num, rate, shortId, sparkBlock, stat } from './dom.js';
 
 /** @param {Record<string, number>} counts */
 const chips = (counts) =>
@@ -19,8 +19,105 @@ const statusLine = (s, limited) =>
     h('span', { class: 's429' }, '429 ', h('b', {}, num(limited))),
   );
 
-/** @param {any} state */
-export function ingressStage(state) {
+const FAULT_KINDS = ['status', 'delay', 'drop'];
+
+/** A fault profile in one line, e.g. `503 × 100% (Retry-After 2 s) · first 2 attempts`. @param {any} p */
+function profileText(p) {
+  const pct = (/** @type {number} */ share) => `${Math.round(share * 100)}%`;
+  const parts = [
+    p.status
+      ? `${p.status.code} × ${pct(p.status.share)}${p.status.retry_after_s === undefined ? '' : ` (Retry-After ${p.status.retry_after_s} s)`}`
+      : null,
+    p.delay ? `delay ${ms(p.delay.ms)} × ${pct(p.delay.share)}` : null,
+    p.drop ? `drop × ${pct(p.drop.share)}` : null,
+    p.first_attempts === undefined ? null : `first ${p.first_attempts} attempts`,
+  ].filter(Boolean);
+  return parts.length ? parts.join(' · ') : 'records attempts only';
+}
+
+/**
+ * Signature schemes the replicas verified, and the receiver fault profiles in force with what they
+ * did (counters since each replica started; `GET /faults` for the profiles).
+ * @param {any} state @param {{value?: any, error?: unknown}} faults @param {(err: unknown) => string} describe
+ */
+function schemesAndFaults(state, faults, describe) {
+  const verified = state.handlers.verified;
+  const injected = state.handlers.injected_faults;
+  const total = FAULT_KINDS.reduce((sum, k) => sum + (injected[k] ?? 0), 0);
+  const profiles = faults.value?.data ?? [];
+  return [
+    h(
+      'section',
+      { class: 'sub', testid: 'schemes' },
+      h('h3', {}, 'verified by signature scheme'),
+      Object.keys(verified).length === 0
+        ? h('p', { class: 'hint' }, 'No request verified yet.')
+        : h(
+            'div',
+            { class: 'chips' },
+            Object.entries(verified).map(([scheme, n]) =>
+              h(
+                'span',
+                { class: 'chip', testid: 'scheme-count', data: { scheme } },
+                `${scheme} `,
+                h('b', {}, num(n)),
+              ),
+            ),
+          ),
+    ),
+    h(
+      'section',
+      { class: 'sub', testid: 'faults' },
+      h(
+        'h3',
+        {},
+        'receiver faults ',
+        h('span', { class: 'muted', testid: 'faults-injected' }, `${num(total)} injected`),
+      ),
+      total > 0 || injected.pass
+        ? h(
+            'div',
+            {
+              class: 'chips',
+              title: 'what fault profiles did to verified requests, since each replica started',
+            },
+            [...FAULT_KINDS, 'pass'].map((kind) =>
+              h(
+                'span',
+                { class: `chip ${kind === 'pass' ? '' : 'warn'}`, testid: 'injected-count', data: { kind } },
+                `${kind} `,
+                h('b', {}, num(injected[kind] ?? 0)),
+              ),
+            ),
+          )
+        : null,
+      faults.error
+        ? errorLine(describe(faults.error))
+        : profiles.length === 0
+          ? h('p', { class: 'hint' }, 'No fault profile in force (PUT /faults/{customer_id}).')
+          : h(
+              'ul',
+              { class: 'profiles' },
+              profiles.map((/** @type {any} */ f) =>
+                h(
+                  'li',
+                  { testid: 'fault-profile', data: { customer: f.customer_id } },
+                  h('b', {}, shortId(f.customer_id, 18)),
+                  ' ',
+                  h('span', { class: 'caption', title: JSON.stringify(f.profile) }, profileText(f.profile)),
+                ),
+              ),
+            ),
+    ),
+  ];
+}
+
+/**
+ * @param {any} state
+ * @param {{value?: any, error?: unknown}} faults the consumer's `GET /faults`
+ * @param {(err: unknown) => string} describe
+ */
+export function ingressStage(state, faults, describe) {
   const n = state.nginx;
   const window = Math.round(state.window_seconds);
   const nginx = !n.configured
@@ -51,6 +148,7 @@ export function ingressStage(state) {
   return [
     h('section', { class: 'sub', testid: 'nginx' }, h('h3', {}, 'nginx'), nginx),
     h('section', { class: 'sub' }, h('h3', {}, 'handler replicas'), replicas),
+    state.handlers.configured ? schemesAndFaults(state, faults, describe) : null,
   ];
 }
 

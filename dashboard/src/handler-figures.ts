@@ -10,6 +10,13 @@ export interface HandlerFigures {
   rate_limited: number;
   /** `hookpipe_handler_verification_failures_total` by reason. */
   verification_failures: Record<string, number>;
+  /** `hookpipe_handler_verified_total` by signature scheme (standard-webhooks, github, stripe, legacy). */
+  verified: Record<string, number>;
+  /**
+   * `hookpipe_handler_injected_faults_total` by kind: what receiver fault profiles did to their
+   * customers' verified requests (`pass` is an attempt recorded and let through).
+   */
+  injected_faults: Record<string, number>;
   /** Sum and count of `hookpipe_handler_produce_duration_seconds` (one Kafka send each). */
   produce: { seconds: number; count: number };
   in_flight: number;
@@ -35,6 +42,8 @@ export function handlerFigures(samples: readonly PromSample[]): HandlerFigures {
     statuses,
     rate_limited: requests.rate_limited ?? 0,
     verification_failures: sumBy(samples, 'hookpipe_handler_verification_failures_total', 'reason'),
+    verified: sumBy(samples, 'hookpipe_handler_verified_total', 'scheme'),
+    injected_faults: sumBy(samples, 'hookpipe_handler_injected_faults_total', 'kind'),
     produce: {
       seconds: valueOf(samples, 'hookpipe_handler_produce_duration_seconds_sum') ?? 0,
       count: valueOf(samples, 'hookpipe_handler_produce_duration_seconds_count') ?? 0,

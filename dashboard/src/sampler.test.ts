@@ -4,12 +4,19 @@ import type { HandlerScrape } from './handler-scrape.js';
 import { emptyWindow, type NginxWindow } from './nginx-log.js';
 import { makeDashboardSampler, type PartitionOffsets, type SamplerDeps } from './sampler.js';
 
-const figures = (id: string, accepted: number, produce = { seconds: 0, count: 0 }): HandlerFigures => ({
+const figures = (
+  id: string,
+  accepted: number,
+  produce = { seconds: 0, count: 0 },
+  injected_faults: Record<string, number> = {},
+): HandlerFigures => ({
   handler_id: id,
   requests: { accepted, unauthorized: 1 },
   statuses: { '2xx': accepted, '4xx': 1, '5xx': 0 },
   rate_limited: 0,
   verification_failures: { no_matching_signature: 1 },
+  verified: { 'standard-webhooks': accepted },
+  injected_faults,
   produce,
   in_flight: 0,
   keyring_secrets: 1,
@@ -119,6 +126,21 @@ describe('makeDashboardSampler', () => {
     expect(s.consumer.latency).toEqual({ p50_ms: 12, max_ms: 40 });
     expect(s.consumer.totals?.persisted).toBe(5);
     expect(s.consumer.series).toEqual([{ t: w.now, rate: 20, ms: 12 }]);
+  });
+
+  it('adds up the replicas’ signature schemes and injected faults, leaving out a replica that is down', async () => {
+    const { w, deps } = world();
+    const sampler = makeDashboardSampler(deps);
+    const github = figures('handler-2', 4, undefined, { status: 3, pass: 1 });
+    w.handlers = [
+      { target: 'http://h1', up: true, figures: figures('handler-1', 10, undefined, { status: 2, drop: 1 }) },
+      { target: 'http://h2', up: true, figures: { ...github, verified: { github: 4 } } },
+      { target: 'http://h3', up: false, error: 'connect ECONNREFUSED' },
+    ];
+    const s = await sampler.state();
+    expect(s.handlers.verified).toEqual({ 'standard-webhooks': 10, github: 4 });
+    expect(s.handlers.injected_faults).toEqual({ status: 5, drop: 1, pass: 1 });
+    expect(s.handlers.replicas[1]!.figures?.verified).toEqual({ github: 4 });
   });
 
   it('takes a restarted replica’s counters as starting from zero', async () => {

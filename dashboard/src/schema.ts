@@ -25,6 +25,10 @@ const HandlerFigures = z.object({
   statuses: z.object({ '2xx': z.number(), '4xx': z.number(), '5xx': z.number() }),
   rate_limited: z.number(),
   verification_failures: Counts,
+  verified: Counts.openapi({ description: 'Requests whose signature verified, by signature scheme' }),
+  injected_faults: Counts.openapi({
+    description: 'What receiver fault profiles did to verified requests, by kind (pass, status, delay, drop)',
+  }),
   produce: z.object({ seconds: z.number(), count: z.number() }),
   in_flight: z.number(),
   keyring_secrets: z.number(),
@@ -87,6 +91,14 @@ export const DashboardStateSchema = z
           series: Series,
         }),
       ),
+      verified: Counts.openapi({
+        description:
+          'Requests whose signature verified, by signature scheme, added up over the replicas that answered',
+      }),
+      injected_faults: Counts.openapi({
+        description:
+          'What receiver fault profiles did, by kind (pass, status, delay, drop), added up over the replicas that answered',
+      }),
       series: Series,
     }),
     kafka: z.object({

@@ -40,7 +40,14 @@ export interface DashboardState {
     recent: NginxWindow;
     series: SeriesPoint[];
   };
-  handlers: { configured: boolean; replicas: ReplicaState[]; series: SeriesPoint[] };
+  handlers: {
+    configured: boolean;
+    replicas: ReplicaState[];
+    /** Counters since each replica started, added up over the replicas that answered. */
+    verified: Record<string, number>;
+    injected_faults: Record<string, number>;
+    series: SeriesPoint[];
+  };
   kafka: {
     error: string | null;
     topics: { topic: string; end_offset: number; per_second: number; series: SeriesPoint[] }[];
@@ -76,6 +83,12 @@ const topicEnds = (parts: readonly PartitionOffsets[]) => {
   const ends = new Map<string, number>();
   for (const p of parts) ends.set(p.topic, (ends.get(p.topic) ?? 0) + p.end);
   return ends;
+};
+
+const addUp = (counts: readonly Record<string, number>[]) => {
+  const sum: Record<string, number> = {};
+  for (const c of counts) for (const [k, n] of Object.entries(c)) sum[k] = (sum[k] ?? 0) + n;
+  return sum;
 };
 
 interface Pair {
@@ -188,7 +201,14 @@ function handlersPart(
       ms: withMs.length ? round(withMs.reduce((s, x) => s + x.ms!, 0) / withMs.length) : null,
     };
   });
-  return { configured, replicas, series };
+  const up = replicas.flatMap((r) => (r.figures ? [r.figures] : []));
+  return {
+    configured,
+    replicas,
+    verified: addUp(up.map((f) => f.verified)),
+    injected_faults: addUp(up.map((f) => f.injected_faults)),
+    series,
+  };
 }
 
 function kafkaPart(history: readonly Sample[], ps: Pair[]): DashboardState['kafka'] {

@@ -4,7 +4,7 @@ import type { Rejection } from './verify.js';
 export interface EventShape {
   ok: true;
   type: string;
-  /** A message id the body carries: Stripe's event `id`, or the seed's `event_id` (legacy only). */
+  /** A message id the body carries: Stripe's event `id`, or the Go prototype's `event_id` (legacy only). */
   bodyId: string | undefined;
 }
 
@@ -21,7 +21,7 @@ interface Problem {
 /**
  * Checks the body is an event of its scheme. Every scheme: a JSON object in UTF-8.
  * - `standard-webhooks` (and `legacy`): a non-empty string `type`, a string `timestamp`, an object
- *   `data` (with `legacy`, the seed's `event_type` may stand in for `type`);
+ *   `data` (with `legacy`, the Go prototype's `event_type` may stand in for `type`);
  * - `github`: nothing more (GitHub's payloads differ per event; the type is `X-GitHub-Event`,
  *   passed in as `headerType`);
  * - `stripe`: an `id` (the message id), a non-empty string `type`, an object `data`.
@@ -58,7 +58,7 @@ export function checkEvent(
       break;
     case 'legacy':
     case 'standard-webhooks':
-      // The seed's body is checked like a Standard Webhooks event, with its own names allowed.
+      // The Go prototype's body is checked like a Standard Webhooks event, with its own names allowed.
       if (scheme === 'legacy') {
         type = value.type ?? value.event_type;
         if (typeof value.event_id === 'string' && ID_RE.test(value.event_id)) bodyId = value.event_id;

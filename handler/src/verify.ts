@@ -61,7 +61,7 @@ export interface VerifyRequestInput {
 /**
  * Which scheme signed a request, by its signature header: `webhook-signature` (Standard
  * Webhooks), `X-Hub-Signature-256` or any `X-GitHub-*` header (GitHub), `Stripe-Signature`
- * (Stripe), the seed's `x-webhook-signature` when enabled. With none of them, Standard Webhooks:
+ * (Stripe), the Go prototype's `x-webhook-signature` when enabled. With none of them, Standard Webhooks:
  * its answer names the headers it misses.
  */
 export function detectScheme(
@@ -140,7 +140,7 @@ function rejection(result: { reason: VerifyFailure; message: string }): Rejectio
   return { ok: false, ...FAILURE_ANSWER[result.reason], message: result.message, reason: result.reason };
 }
 
-/** The seed's scheme: hex HMAC-SHA256 of the body under a Standard Webhooks secret's string. */
+/** The Go prototype's scheme: hex HMAC-SHA256 of the body under a Standard Webhooks secret's string. */
 function verifyLegacy(input: VerifyRequestInput): Verified | Rejection {
   const signature = (input.header(LEGACY_SIGNATURE_HEADER) ?? '').trim();
   const webhookId = input.header(SIGNATURE_HEADERS.id);

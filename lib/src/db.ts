@@ -66,38 +66,55 @@ export function isTransientDbError(err: unknown): boolean {
 }
 
 /**
- * Runs `fn` between BEGIN and COMMIT on one pooled client (ROLLBACK when it throws). pg reports
- * a connection that drops while a client is checked out as an `error` event on the client, which
- * would crash the process unhandled: it is caught here, and a client that failed that way (or
- * with any outage error) is destroyed instead of going back to the pool.
+ * Runs `fn` on one client checked out of `pool`, and destroys the client afterwards instead of
+ * returning it when its connection broke. pg reports a connection that drops while a client is
+ * checked out as an `error` event on the client, which would crash the process unhandled: it is
+ * caught here and recorded in `health.broken`, as is any outage error `fn` throws; `fn` records
+ * there the failures it swallows itself.
  */
-export async function withTransaction<T>(
+export async function withCheckedOutClient<T>(
   pool: pg.Pool,
-  fn: (client: pg.PoolClient) => Promise<T>,
+  fn: (client: pg.PoolClient, health: { broken?: Error }) => Promise<T>,
 ): Promise<T> {
   const client = await pool.connect();
-  let broken: Error | undefined;
+  const health: { broken?: Error } = {};
   const onError = (err: Error) => {
-    broken = err;
+    health.broken = err;
   };
   client.on('error', onError);
   try {
-    await client.query('BEGIN');
-    const result = await fn(client);
-    await client.query('COMMIT');
-    return result;
+    return await fn(client, health);
   } catch (err) {
-    if (isTransientDbError(err)) broken ??= err as Error;
-    if (!broken) {
-      await client.query('ROLLBACK').catch((e: unknown) => {
-        broken = e instanceof Error ? e : new Error(String(e));
-      });
-    }
+    if (isTransientDbError(err)) health.broken ??= err as Error;
     throw err;
   } finally {
     client.off('error', onError);
-    client.release(broken);
+    client.release(health.broken);
   }
+}
+
+/**
+ * Runs `fn` between BEGIN and COMMIT on one pooled client (ROLLBACK when it throws); a client
+ * whose connection failed (or that failed with any outage error) is destroyed instead of going
+ * back to the pool (withCheckedOutClient).
+ */
+export function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  return withCheckedOutClient(pool, async (client, health) => {
+    try {
+      await client.query('BEGIN');
+      const result = await fn(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      if (isTransientDbError(err)) health.broken ??= err as Error;
+      if (!health.broken) {
+        await client.query('ROLLBACK').catch((e: unknown) => {
+          health.broken = e instanceof Error ? e : new Error(String(e));
+        });
+      }
+      throw err;
+    }
+  });
 }
 
 /** Polls `SELECT 1` until it answers or the deadline passes. */

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { Clock } from './clock.js';
-import { isTransientDbError } from './db.js';
+import { isTransientDbError, withCheckedOutClient } from './db.js';
 import type { Logger } from './logger.js';
 
 /**
@@ -62,35 +62,23 @@ export async function drainSteps(
  * job; returns `{ locked: false }` at once when another holds it. The lock goes with the session,
  * so a crash cannot leave it behind.
  */
-export async function withAdvisoryLock<T>(
+export function withAdvisoryLock<T>(
   pool: pg.Pool,
   key: number,
   fn: () => Promise<T>,
 ): Promise<{ locked: false } | { locked: true; value: T }> {
-  const client = await pool.connect();
-  let broken: Error | undefined;
-  const onError = (err: Error) => {
-    broken = err;
-  };
-  client.on('error', onError);
-  try {
+  // A client whose connection failed is destroyed, which also drops a lock it may still hold.
+  return withCheckedOutClient(pool, async (client, health) => {
     const res = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [key]);
     if (!res.rows[0]?.ok) return { locked: false };
     try {
       return { locked: true, value: await fn() };
     } finally {
       await client.query('SELECT pg_advisory_unlock($1)', [key]).catch((err: unknown) => {
-        broken ??= err instanceof Error ? err : new Error(String(err));
+        health.broken ??= err instanceof Error ? err : new Error(String(err));
       });
     }
-  } catch (err) {
-    if (isTransientDbError(err)) broken ??= err as Error;
-    throw err;
-  } finally {
-    client.off('error', onError);
-    // A client whose connection failed is destroyed, which also drops a lock it may still hold.
-    client.release(broken);
-  }
+  });
 }
 
 export interface RetentionJob {
@@ -183,4 +171,40 @@ export function makeRetentionJob(options: RetentionJobOptions): RetentionJob {
       await running;
     },
   };
+}
+
+/** A service's retention settings as its config states them. */
+export interface RetentionSettings {
+  /** Age after which rows go; 0 turns the job off (the factory is not called then). */
+  hours: number;
+  intervalS: number;
+  batch: number;
+}
+
+/** What a service's retention job is built from (its steps and lock aside). */
+export interface ServiceRetentionDeps {
+  pool: pg.Pool;
+  settings: RetentionSettings;
+  clock: Clock;
+  logger: Logger;
+}
+
+/**
+ * A service's retention job from its settings: `steps` run every `intervalS` seconds under lock
+ * `lockKey`, deleting what is older than `hours`, `batch` rows per transaction, logged as the
+ * `retention` component.
+ */
+export function makeServiceRetention(
+  deps: ServiceRetentionDeps & { lockKey: number; steps: readonly RetentionStep[] },
+): RetentionJob {
+  return makeRetentionJob({
+    pool: deps.pool,
+    lockKey: deps.lockKey,
+    steps: deps.steps,
+    retentionMs: deps.settings.hours * 3600_000,
+    batchSize: deps.settings.batch,
+    intervalMs: deps.settings.intervalS * 1000,
+    clock: deps.clock,
+    logger: deps.logger.child({ component: 'retention' }),
+  });
 }

@@ -21,7 +21,7 @@ import { catalogError, readCatalogFile } from './event-types/catalog-file.js';
 import { makeLinker } from './linked/linker.js';
 import { makeReceiverClient } from './linked/receiver-client.js';
 import { makeSenderMetrics } from './metrics.js';
-import { makeSenderRetention } from './retention.js';
+import { makeSenderRetention, retentionSettings } from './retention.js';
 import { makeSecretBox } from './secrets.js';
 import { makeCompletionsStore } from './store/completions-store.js';
 import { makeEmitterLeasesStore } from './store/emitter-leases-store.js';
@@ -173,16 +173,7 @@ async function main(): Promise<void> {
     },
   });
   if (config.SENDER_RETENTION_HOURS > 0) {
-    const retention = makeSenderRetention({
-      pool,
-      settings: {
-        hours: config.SENDER_RETENTION_HOURS,
-        intervalS: config.SENDER_RETENTION_INTERVAL_S,
-        batch: config.SENDER_RETENTION_BATCH,
-      },
-      clock,
-      logger,
-    });
+    const retention = makeSenderRetention({ pool, settings: retentionSettings(config), clock, logger });
     retention.start();
     shutdown.add('retention job', () => retention.stop());
   }

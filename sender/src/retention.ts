@@ -1,39 +1,30 @@
-import { makeRetentionJob, type Clock, type Logger, type Pool, type RetentionJob } from '@hookpipe/lib';
+import { makeServiceRetention, type RetentionJob, type ServiceRetentionDeps } from '@hookpipe/lib';
+import type { Config } from './config.js';
 import { makeRetentionStore } from './store/retention-store.js';
 
 /** Advisory lock of the sender database's retention job ("hook" + 1). */
 export const SENDER_RETENTION_LOCK = 0x686f6f6b01;
 
-export interface SenderRetentionSettings {
-  /** Age after which rows go; 0 turns the job off (the factory is not called then). */
-  hours: number;
-  intervalS: number;
-  batch: number;
-}
+/** The retention settings in the service's config. */
+export const retentionSettings = (config: Config): ServiceRetentionDeps['settings'] => ({
+  hours: config.SENDER_RETENTION_HOURS,
+  intervalS: config.SENDER_RETENTION_INTERVAL_S,
+  batch: config.SENDER_RETENTION_BATCH,
+});
 
 /**
  * The sender side's retention: finished deliveries (delivered, failed, rejected, canceled) with
  * their attempts, then the producer events left without deliveries. Pending and held deliveries
  * are never touched, however old.
  */
-export function makeSenderRetention(deps: {
-  pool: Pool;
-  settings: SenderRetentionSettings;
-  clock: Clock;
-  logger: Logger;
-}): RetentionJob {
+export function makeSenderRetention(deps: ServiceRetentionDeps): RetentionJob {
   const store = makeRetentionStore(deps.pool);
-  return makeRetentionJob({
-    pool: deps.pool,
+  return makeServiceRetention({
+    ...deps,
     lockKey: SENDER_RETENTION_LOCK,
     steps: [
       { name: 'deliveries', deleteBatch: (cutoff, limit) => store.deleteFinishedDeliveries(cutoff, limit) },
       { name: 'events', deleteBatch: (cutoff, limit) => store.deleteUnreferencedEvents(cutoff, limit) },
     ],
-    retentionMs: deps.settings.hours * 3600_000,
-    batchSize: deps.settings.batch,
-    intervalMs: deps.settings.intervalS * 1000,
-    clock: deps.clock,
-    logger: deps.logger.child({ component: 'retention' }),
   });
 }

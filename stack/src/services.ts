@@ -65,7 +65,7 @@ export function serviceSpecs(ctx: StackContext): ServiceSpec[] {
 
 /**
  * Linked secrets: the sender installs the secret of a webhook aimed at this stack's ingress (or
- * straight at a handler replica) on this stack's receiver, so the seed's curl flow needs no
+ * straight at a handler replica) on this stack's receiver, so the Go prototype's curl flow needs no
  * `/secrets` call. The first receiver API key serves.
  */
 export function linkedSecretsEnv(ctx: StackContext): Record<string, string> {

@@ -34,6 +34,7 @@ import {
   stopContainer,
   type ContainerRef,
 } from './containers.js';
+import { stackEnvFields } from '../support/env-fields.js';
 
 type ContainerPart = 'kafka' | 'postgres' | 'nginx';
 type Containers = Partial<Record<ContainerPart, ContainerRef>> & {
@@ -276,16 +277,7 @@ export function containersEnv(): TestEnv {
   };
   return {
     kind: 'containers',
-    senderUrl: e.SENDER_URL!,
-    ingressUrl: e.INGRESS_URL!,
-    consumerUrl: e.CONSUMER_URL!,
-    handlerUrls: e.HANDLER_URLS!.split(' '),
-    kafkaBrokers: e.KAFKA_BROKERS!.split(','),
-    databaseUrl: e.DATABASE_URL!,
-    senderDatabaseUrl: e.SENDER_DATABASE_URL!,
-    senderApiKey: e.SENDER_API_KEY!,
-    receiverApiKey: e.RECEIVER_API_KEY!,
-    receiverSecret: e.RECEIVER_SECRET!,
+    ...stackEnvFields(e),
     stopPart: async (part, options) => {
       if (isContainerPart(part)) await stopContainer(byPart(part).id, options ?? {});
       else await stopPart(openStack(), part, options ?? {});

@@ -2,13 +2,15 @@
  * The live dashboard in headless Chromium on the real local stack: keys typed into the page, an
  * emitter started with its button, counts rising, a dead letter replayed with its button and the
  * inspector showing the persisted row; a 300-character event type cut in the tables, not run over
- * into the inspector. Saves test-results/dashboard.png.
+ * into the inspector; the signature schemes verified and a receiver fault profile with the faults it
+ * injected. Saves test-results/dashboard.png.
  */
+import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { signatureHeaders } from '@hookpipe/lib';
+import { githubHeaders, signatureHeaders } from '@hookpipe/lib';
 import { getTestEnv, type TestEnv } from '../env.js';
 import { receiverApi } from '../support/http.js';
 import { pollUntil, unique } from '../support/poll.js';
@@ -41,6 +43,12 @@ afterAll(async () => {
 async function numberIn(page: Page, selector: string): Promise<number> {
   const text = await page.locator(selector).first().locator('b').textContent();
   return Number((text ?? '').replace(/[^\d]/g, ''));
+}
+
+/** The number in an element such as `<span>github <b>3</b></span>`; 0 while it is not on the page. */
+async function numberOrZero(selector: string): Promise<number> {
+  if ((await page.locator(selector).count()) === 0) return 0;
+  return numberIn(page, selector);
 }
 
 /** Sends one signed event of `type` for the test's customer through nginx; returns its webhook-id. */
@@ -200,6 +208,83 @@ describe('dashboard', () => {
       .locator('[data-testid=inspector-body][data-outcome=persisted] .insp-title', { hasText: stored })
       .waitFor({ timeout: 30_000 });
     expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
+  });
+
+  it('shows the signature schemes verified and the receiver fault profiles in force, with the faults injected', async () => {
+    // A customer of its own, signing the GitHub way, whose first attempt of each delivery meets a 503.
+    const receiver = receiverApi(env);
+    const customerId = unique('cust-dash-github');
+    const key = `gh secret ${randomUUID()}`;
+    const secret = await receiver.post('/secrets', {
+      customer_id: customerId,
+      secret: key,
+      signature_scheme: 'github',
+    });
+    expect(secret.status, JSON.stringify(secret.json)).toBe(201);
+    const faultsPath = `/faults/${encodeURIComponent(customerId)}`;
+    const put = await receiver.put(faultsPath, {
+      status: { share: 1, code: 503, retry_after_s: 1 },
+      first_attempts: 1,
+    });
+    expect(put.status, JSON.stringify(put.json)).toBe(200);
+    try {
+      const profile = page.locator(`[data-testid=fault-profile][data-customer="${customerId}"]`);
+      await profile.waitFor({ timeout: 15_000 });
+      expect(await profile.textContent()).toContain('503 × 100% (Retry-After 1 s) · first 1 attempts');
+
+      const before = await numberOrZero('[data-testid=injected-count][data-kind=status]');
+      const deliver = async (id: string) => {
+        const body = JSON.stringify({ action: 'opened', issue: { number: 1 } });
+        const res = await fetch(`${env.ingressUrl}/webhook/${encodeURIComponent(customerId)}`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            ...githubHeaders({ id, eventType: 'issues', body, key: Buffer.from(key) }),
+          },
+          body,
+        });
+        return res.status;
+      };
+      // Until every replica knows the secret and the profile a delivery may be refused (401) or
+      // pass (202); a fresh delivery id each time until one meets the injected 503, then its retry passes.
+      const faulted = await pollUntil(
+        async () => {
+          const id = randomUUID();
+          return (await deliver(id)) === 503 ? id : undefined;
+        },
+        { timeoutMs: 15_000, what: 'a GitHub delivery answered with the injected 503', intervalMs: 200 },
+      );
+      // Its retry is the second attempt: past first_attempts, it passes.
+      await pollUntil(async () => (await deliver(faulted)) === 202, {
+        timeoutMs: 5000,
+        what: 'the retry of the faulted delivery to be accepted',
+        intervalMs: 200,
+      });
+
+      await pollUntil(
+        async () => (await numberOrZero('[data-testid=scheme-count][data-scheme=github]')) > 0,
+        {
+          timeoutMs: 20_000,
+          what: 'the github count on the page',
+          intervalMs: 250,
+        },
+      );
+      await pollUntil(
+        async () => (await numberOrZero('[data-testid=injected-count][data-kind=status]')) > before,
+        { timeoutMs: 20_000, what: 'the injected status count to rise on the page', intervalMs: 250 },
+      );
+      expect(await numberOrZero('[data-testid=scheme-count][data-scheme=standard-webhooks]')).toBeGreaterThan(
+        0,
+      );
+      expect(await page.locator('[data-testid=faults-injected]').textContent()).toMatch(
+        /^[1-9][\d,]* injected$/,
+      );
+    } finally {
+      await receiver.delete(faultsPath);
+    }
+    await page
+      .locator(`[data-testid=fault-profile][data-customer="${customerId}"]`)
+      .waitFor({ state: 'detached', timeout: 15_000 });
   });
 
   it('never puts a key in a URL and keeps them in session storage', async () => {

@@ -17,6 +17,7 @@ import {
   type StackContext,
 } from '@hookpipe/stack';
 import type { TestEnv } from '../env.js';
+import { stackEnvFields } from '../support/env-fields.js';
 
 /** Settings the scaled stack's services get: short leases and sessions keep the faults short. */
 export const SCALED_SERVICE_ENV = {
@@ -60,18 +61,9 @@ export function scaledEnv(ctx: StackContext): ScaledEnv {
   const e = stackEnv(ctx);
   const base: ScaledEnv = {
     kind: 'local',
-    senderUrl: e.SENDER_URL!,
-    ingressUrl: e.INGRESS_URL!,
-    consumerUrl: e.CONSUMER_URL!,
+    ...stackEnvFields(e),
     senderUrls: e.SENDER_URLS!.split(' '),
     consumerUrls: e.CONSUMER_URLS!.split(' '),
-    handlerUrls: e.HANDLER_URLS!.split(' '),
-    kafkaBrokers: e.KAFKA_BROKERS!.split(','),
-    databaseUrl: e.DATABASE_URL!,
-    senderDatabaseUrl: e.SENDER_DATABASE_URL!,
-    senderApiKey: e.SENDER_API_KEY!,
-    receiverApiKey: e.RECEIVER_API_KEY!,
-    receiverSecret: e.RECEIVER_SECRET!,
     stopPart: (part: PartName, options) => stopPart(openScaledStack(), part, options ?? {}),
     startPart: (part: PartName, options) => startPart(openScaledStack(), part, options ?? {}),
     via: (senderUrl) => ({ ...base, senderUrl }),

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { EmitterCounters } from '../e2e/scenario.js';
 import type { TestEnv } from '../env.js';
 import { waitUntilKnown as waitUntilKnownOn, type ApiClient } from '../support/http.js';
 
@@ -30,14 +31,7 @@ export const waitUntilKnown = (env: TestEnv, secret: string, timeoutMs = 10_000)
 export interface Emitter {
   emitter_id: string;
   status: string;
-  counters: {
-    sent: number;
-    delivered: number;
-    failed: number;
-    retrying: number;
-    pending: number;
-    faults: Record<string, { sent: number; statuses: Record<string, number> }>;
-  };
+  counters: EmitterCounters;
 }
 
 export async function emitterOf(api: SenderApi, webhookId: string): Promise<Emitter> {

@@ -2,20 +2,13 @@
  * The soak's goals as pure functions of what it recorded: growth per process lifetime, recovery
  * after each fault, and the verdict lines. Times are seconds since the emitters started.
  */
+import type { ProcReading } from './proc.js';
 
-/** One /proc reading of one process. */
-export interface ProcPoint {
-  t: number;
-  rssKb: number;
-  shmemKb: number;
-  fds: number;
-  /** Of `fds`, the data stores' own files (relations, segments): left out of the leak check. */
-  dataFds: number;
-  /** Of `fds`, sockets; of those, the ones in CLOSE_WAIT (closed by the peer, not by us). */
-  sockets: number;
-  closeWait: number;
-  threads: number;
-}
+/**
+ * One /proc reading of one process at `t` (proc.ts says what each figure is; `dataFds` are left
+ * out of the leak check).
+ */
+export type ProcPoint = Omit<ProcReading, 'pid'> & { t: number };
 
 /** A process from its first to its last reading: a part's pid, or one of its children. */
 export interface ProcLife {

@@ -3,6 +3,7 @@ import { ApiError, type Logger } from '@hookpipe/lib';
 import { defineRoute } from '@hookpipe/lib/api';
 import type { RetentionStore } from '../store/retention-store.js';
 import { deadLetterFilterFields, deadLetterSelectionSchema, idParam } from './common.js';
+import { deadLetterFilterOf } from './dead-letter-filter.js';
 
 export type DeadLetterPurge = Pick<RetentionStore, 'deadLetterIds' | 'purgeDeadLetters'>;
 
@@ -81,13 +82,7 @@ export function registerDeadLetterPurgeRoutes(
         'ids' in body
           ? body.ids
           : await deps.deadLetterPurge.deadLetterIds(
-              {
-                customerId: body.filter.customer_id,
-                type: body.filter.type,
-                since: body.filter.since === undefined ? undefined : new Date(body.filter.since),
-                until: body.filter.until === undefined ? undefined : new Date(body.filter.until),
-                status: body.filter.status ?? 'open',
-              },
+              { ...deadLetterFilterOf(body.filter), status: body.filter.status ?? 'open' },
               body.limit,
             );
       return c.json(await purge(ids), 200);

@@ -5,6 +5,7 @@ import { ReplayPublishError, type Replayer } from '../replay.js';
 import { deadLetterCursor } from '../store/cursors.js';
 import type { DeadLettersStore } from '../store/dead-letters-store.js';
 import type { EventsQuery } from '../store/events-query.js';
+import { deadLetterFilterOf } from './dead-letter-filter.js';
 import { FailureSchema } from './events-routes.js';
 import {
   customerIdParam,
@@ -154,15 +155,7 @@ export function registerDeadLetterRoutes(
       const ids =
         'ids' in body
           ? body.ids
-          : await deps.deadLetters.openIds(
-              {
-                customerId: body.filter.customer_id,
-                type: body.filter.type,
-                since: body.filter.since === undefined ? undefined : new Date(body.filter.since),
-                until: body.filter.until === undefined ? undefined : new Date(body.filter.until),
-              },
-              body.limit,
-            );
+          : await deps.deadLetters.openIds(deadLetterFilterOf(body.filter), body.limit);
       const result = ids.length === 0 ? { replayed: [], skipped: [] } : await replay(ids);
       return c.json(
         {

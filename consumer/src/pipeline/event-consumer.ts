@@ -55,7 +55,7 @@ export function makeEventConsumer(options: EventConsumerOptions) {
     minBytes: options.fetchMinBytes ?? DEFAULT_FETCH_MIN_BYTES,
     maxBytesPerPartition: options.maxBytesPerPartition,
     allowAutoTopicCreation: false,
-    // Never go idle after an error (one of the seed's defects): kafkajs restarts the member.
+    // Never go idle after an error (the Go prototype did): kafkajs restarts the member.
     retry: {
       initialRetryTime: 300,
       maxRetryTime: 5000,
@@ -107,7 +107,7 @@ export function makeEventConsumer(options: EventConsumerOptions) {
     logger.error({ err: e.payload.error, restart: e.payload.restart }, 'consumer crashed');
     // kafkajs restarts the member itself after a retriable error only. After a non-retriable one
     // (say "Failed to find group coordinator" once its retries ran out during a long broker
-    // outage) it stays stopped: the seed's "idle forever" defect. Start it again, with backoff.
+    // outage) it stays stopped: the Go prototype's "idle forever" defect. Start it again, with backoff.
     if (!e.payload.restart && running) scheduleRestart();
   });
 

@@ -20,7 +20,7 @@ export function readSimulateRule(payload: Record<string, unknown>): SimulateRule
 
 export interface FailureInjectorOptions {
   enabled: boolean;
-  /** Share (0–1) of processing attempts failed at random, like the seed's 30 %. */
+  /** Share (0–1) of processing attempts failed at random, like the Go prototype's 30 %. */
   failRate: number;
   random?: () => number;
 }

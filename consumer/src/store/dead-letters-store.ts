@@ -41,23 +41,26 @@ export interface ReplaySource {
   replayedAt: Date | null;
 }
 
-interface DeadLetterDbRow {
+// The columns the view shows as they are; the rest come as PostgreSQL hands them over.
+interface DeadLetterDbRow extends Pick<
+  DeadLetterView,
+  | 'webhook_id'
+  | 'customer_id'
+  | 'event_type'
+  | 'retry_count'
+  | 'reason'
+  | 'error_class'
+  | 'payload'
+  | 'headers'
+  | 'replay_count'
+> {
   id: string;
-  webhook_id: string;
-  customer_id: string | null;
-  event_type: string | null;
-  retry_count: number;
-  reason: string;
-  error_class: string;
-  payload: unknown;
-  headers: StringHeaders;
   original_topic: string;
   original_partition: number;
   original_offset: string;
   first_failed_at: Date;
   failed_at: Date;
   replayed_at: Date | null;
-  replay_count: number;
   raw_body?: Buffer;
 }
 

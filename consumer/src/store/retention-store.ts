@@ -32,41 +32,40 @@ export interface PurgedDeadLetter {
  * oldest first through an index and locked with SKIP LOCKED, so nothing waits on a busy row.
  */
 export function makeRetentionStore(pool: Pool) {
+  /** Runs a batch `DELETE … RETURNING webhook_id` ($1 cutoff, $2 limit), then the failure history it freed. */
+  const deleteWithFailures = (sql: string, cutoff: Date, limit: number) =>
+    withTransaction(pool, async (client) => {
+      const gone = await client.query<{ webhook_id: string }>(sql, [cutoff, limit]);
+      const ids = gone.rows.map((r) => r.webhook_id);
+      return {
+        deleted: ids.length,
+        related: { event_failures: await deleteUnreferencedFailures(client, ids) },
+      };
+    });
+
   return {
     /** Up to `limit` events persisted before `cutoff`, with their failure history. */
     deleteEvents(cutoff: Date, limit: number) {
-      return withTransaction(pool, async (client) => {
-        const gone = await client.query<{ webhook_id: string }>(
-          `DELETE FROM events WHERE webhook_id = ANY(ARRAY(
-             SELECT webhook_id FROM events WHERE persisted_at < $1
-              ORDER BY persisted_at LIMIT $2 FOR UPDATE SKIP LOCKED))
-           RETURNING webhook_id`,
-          [cutoff, limit],
-        );
-        const ids = gone.rows.map((r) => r.webhook_id);
-        return {
-          deleted: ids.length,
-          related: { event_failures: await deleteUnreferencedFailures(client, ids) },
-        };
-      });
+      return deleteWithFailures(
+        `DELETE FROM events WHERE webhook_id = ANY(ARRAY(
+           SELECT webhook_id FROM events WHERE persisted_at < $1
+            ORDER BY persisted_at LIMIT $2 FOR UPDATE SKIP LOCKED))
+         RETURNING webhook_id`,
+        cutoff,
+        limit,
+      );
     },
 
     /** Up to `limit` dead letters replayed before `cutoff` (open ones are never touched here). */
     deleteReplayedDeadLetters(cutoff: Date, limit: number) {
-      return withTransaction(pool, async (client) => {
-        const gone = await client.query<{ webhook_id: string }>(
-          `DELETE FROM dead_letters WHERE id = ANY(ARRAY(
-             SELECT id FROM dead_letters WHERE replayed_at IS NOT NULL AND replayed_at < $1
-              ORDER BY replayed_at LIMIT $2 FOR UPDATE SKIP LOCKED))
-           RETURNING webhook_id`,
-          [cutoff, limit],
-        );
-        const ids = gone.rows.map((r) => r.webhook_id);
-        return {
-          deleted: ids.length,
-          related: { event_failures: await deleteUnreferencedFailures(client, ids) },
-        };
-      });
+      return deleteWithFailures(
+        `DELETE FROM dead_letters WHERE id = ANY(ARRAY(
+           SELECT id FROM dead_letters WHERE replayed_at IS NOT NULL AND replayed_at < $1
+            ORDER BY replayed_at LIMIT $2 FOR UPDATE SKIP LOCKED))
+         RETURNING webhook_id`,
+        cutoff,
+        limit,
+      );
     },
 
     /**

@@ -1,9 +1,9 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
-/** The seed's header: hex HMAC-SHA256 of the body under the raw secret string; nothing else is signed. */
+/** The Go prototype's header: hex HMAC-SHA256 of the body under the raw secret string; nothing else is signed. */
 export const LEGACY_SIGNATURE_HEADER = 'x-webhook-signature';
 
-/** The seed's legacy scheme: `x-webhook-signature` = hex HMAC-SHA256 of the body under the raw secret string. */
+/** The Go prototype's legacy scheme: `x-webhook-signature` = hex HMAC-SHA256 of the body under the raw secret string. */
 export function legacySignature(secret: string, body: Buffer | string): string {
   return createHmac('sha256', secret).update(body).digest('hex');
 }
