@@ -47,7 +47,7 @@ async function main(): Promise<void> {
     clock,
     onChange: (size) => metrics.keyringSecrets.set(size),
   });
-  // Receiver-side fault profiles (docs/receiver-faults.md), kept fresh the same way.
+  // Receiver-side fault profiles (docs/receiver-faults.md: an index; the details are in docs/handler.md), kept fresh the same way.
   const faultProfiles = makeFaultProfiles({ pool, logger });
   const sync = startTableSync({
     reloads: { [SECRETS_CHANNEL]: () => keyring.reload(), [FAULTS_CHANNEL]: () => faultProfiles.reload() },

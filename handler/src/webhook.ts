@@ -32,7 +32,7 @@ export interface WebhookDeps {
   clock: Clock;
   metrics: HandlerMetrics;
   keyring: Pick<Keyring, 'entriesFor' | 'customerEntriesFor' | 'isLoaded'>;
-  /** Receiver-side fault profiles (docs/receiver-faults.md); left out, none. */
+  /** Receiver-side fault profiles (docs/receiver-faults.md: an index; the details are in docs/handler.md); left out, none. */
   faults?: FaultDeps;
   limiter: RateLimiter;
   /** Whether a Kafka producer is connected; when not, answer 503 at once instead of queueing. */
