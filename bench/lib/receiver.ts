@@ -3,7 +3,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { TOPICS } from '@hookpipe/lib';
 import type { BenchCustomer } from './signed.js';
 
-/** Installs each customer's secret on the receiver (`POST /secrets`), as a user would. */
+/** Installs each customer's secret on the receiver (`POST /secrets`), as a user would, unless there. */
 export async function installSecrets(
   consumerUrl: string,
   apiKey: string,
@@ -15,6 +15,8 @@ export async function installSecrets(
       headers: { 'content-type': 'application/json', 'x-api-key': apiKey },
       body: JSON.stringify({ customer_id: c.id, secret: c.secret, label: 'bench' }),
     });
+    // The sender's register installs a webhook's secret on the receiver itself: already there is fine.
+    if (res.status === 409) continue;
     if (res.status !== 201) throw new Error(`POST /secrets answered ${res.status}: ${await res.text()}`);
   }
 }
