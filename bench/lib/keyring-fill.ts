@@ -74,3 +74,23 @@ export const handlerRssMiB = (pids: number[]): number[] =>
     const m = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Math.round(Number(m[1]) / 1024) : 0;
   });
+
+/**
+ * Deletes and inserts the customers' secrets again in one transaction: new ids put them after
+ * every other secret, so the bare path (which stops at the first secret that matches, trying
+ * them in load order) has to try all the others first.
+ */
+export const moveSecretsLast = (
+  databaseUrl: string,
+  customers: { id: string; secret: string }[],
+): Promise<void> =>
+  withClient(databaseUrl, async (c) => {
+    await c.query('BEGIN');
+    await c.query('DELETE FROM receiver_secrets WHERE customer_id = ANY($1)', [customers.map((x) => x.id)]);
+    await c.query(
+      `INSERT INTO receiver_secrets (customer_id, signature_scheme, secret, label)
+       SELECT id, 'standard-webhooks', secret, 'bench' FROM unnest($1::text[], $2::text[]) AS t(id, secret)`,
+      [customers.map((x) => x.id), customers.map((x) => x.secret)],
+    );
+    await c.query('COMMIT');
+  });

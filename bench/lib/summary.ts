@@ -50,6 +50,7 @@ interface Keyring {
   goals: { flat_at_least_0_9: boolean };
 }
 interface Storage {
+  date: string;
   postgres: { rows: number; bytes_per_event: number };
   kafka: { records: number; bytes_per_record_one_replica: number };
 }
@@ -234,7 +235,7 @@ function keyringLines(r: Keyring): string[] {
 }
 
 const storageLines = (r: Storage): string[] => [
-  `Bytes at rest (after the runs above): PostgreSQL \`events\` ${r.postgres.bytes_per_event} bytes per event with its indexes (${r.postgres.rows} rows); Kafka \`webhooks.events\` ${r.kafka.bytes_per_record_one_replica} bytes per record per replica (${r.kafka.records} records).`,
+  `Bytes at rest (${r.date.slice(0, 16).replace('T', ' ')} UTC, after an e2e run): PostgreSQL \`events\` ${r.postgres.bytes_per_event} bytes per event with its indexes (${r.postgres.rows} rows); Kafka \`webhooks.events\` ${r.kafka.bytes_per_record_one_replica} bytes per record per replica (${r.kafka.records} records).`,
 ];
 
 export const BEGIN = '<!-- bench:begin (written by `make bench`; edit outside these markers) -->';
