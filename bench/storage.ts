@@ -9,11 +9,11 @@
  */
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { TOPICS } from '@hookpipe/lib';
 import { kafkaParts } from '@hookpipe/stack';
 import { kafkaNode } from '../stack/src/kafka.js';
+import { withKafkaAdmin } from './lib/receiver.js';
 import { writeResult } from './lib/results.js';
 import { openBenchContext, stackFile } from './lib/stack.js';
 
@@ -43,21 +43,10 @@ async function tableBytes(databaseUrl: string) {
   }
 }
 
-async function topicRecords(brokers: string): Promise<number> {
-  const kafka = new Kafka({
-    clientId: 'bench-storage',
-    brokers: brokers.split(','),
-    logLevel: logLevel.NOTHING,
-  });
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const offsets = await admin.fetchTopicOffsets(TOPICS.events);
-    return offsets.reduce((n, p) => n + Number(p.high) - Number(p.low), 0);
-  } finally {
-    await admin.disconnect();
-  }
-}
+const topicRecords = (brokers: string): Promise<number> =>
+  withKafkaAdmin(brokers, async (admin) =>
+    (await admin.fetchTopicOffsets(TOPICS.events)).reduce((n, p) => n + Number(p.high) - Number(p.low), 0),
+  );
 
 /** Sizes of the topic's `.log` segment files in every broker's data directory. */
 function logBytes(dataDirs: string[]): number {

@@ -1,17 +1,7 @@
 import { readFileSync } from 'node:fs';
-import pg from 'pg';
 import { waitUntil } from '@hookpipe/stack';
+import { withClient } from '../../stack/src/reconcile.js';
 import { scrapeSums } from './metrics.js';
-
-async function withClient<T>(databaseUrl: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
 
 /** Rows in the receiver's keyring table. */
 export const secretCount = (databaseUrl: string): Promise<number> =>

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { TOPICS } from '@hookpipe/lib';
 import type { BenchCustomer } from './signed.js';
 
@@ -37,20 +37,27 @@ export async function removeSecrets(databaseUrl: string, customerIds: string[]):
  * live member): the ingest bench's records are load, not events anyone wants persisted.
  */
 export async function skipBacklog(brokers: string, groupId = 'hookpipe-consumer'): Promise<void> {
-  const kafka = new Kafka({
-    clientId: 'bench-skip',
-    brokers: brokers.split(','),
-    logLevel: logLevel.NOTHING,
-  });
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
+  await withKafkaAdmin(brokers, async (admin) => {
     const ends = await admin.fetchTopicOffsets(TOPICS.events);
     await admin.setOffsets({
       groupId,
       topic: TOPICS.events,
       partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })),
     });
+  });
+}
+
+/** Runs `fn` with a connected Kafka admin client, and disconnects it. */
+export async function withKafkaAdmin<T>(brokers: string, fn: (admin: Admin) => Promise<T>): Promise<T> {
+  const kafka = new Kafka({
+    clientId: 'bench-admin',
+    brokers: brokers.split(','),
+    logLevel: logLevel.NOTHING,
+  });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return await fn(admin);
   } finally {
     await admin.disconnect();
   }
