@@ -1,9 +1,11 @@
 /**
- * `make bench`: brings the bench's own stack up (.stack-bench, ports +500), runs the three
- * scenarios, each against its baseline in the same run, prints and writes the summary
- * (bench/results/*.json, bench/results/summary.md, the generated section of docs/benchmarks.md)
- * and brings the stack down. About 10 minutes with the defaults; every scenario has env knobs
- * (see the head of each script). BENCH_SCENARIOS=ingest,consume,e2e picks scenarios;
+ * `make bench`: brings the bench's own stack up (.stack-bench, ports +500), runs the four
+ * scenarios, each against its baseline in the same run (the keyring scenario against itself at
+ * 10 customers' secrets), prints and writes the summary (bench/results/*.json,
+ * bench/results/summary.md, the generated section of docs/benchmarks.md) and brings the stack
+ * down. About 12 minutes with the defaults; every scenario has env knobs (see the head of each
+ * script). BENCH_SCENARIOS=ingest,consume,e2e,keyring picks scenarios (storage, after e2e, also
+ * measures the bytes an event takes in PostgreSQL and Kafka);
  * BENCH_KEEP_STACK=1 leaves the stack up; BENCH_DOCS=off leaves docs/benchmarks.md alone;
  * BENCH_FRESH=0 keeps the previous run's data (by default each run starts from empty databases).
  * `--summary` only rewrites the summary and the docs section from the results already there.
@@ -26,6 +28,8 @@ const SCENARIOS: Record<string, string[]> = {
   ingest: ['bench/ingest.ts'],
   consume: ['bench/consume.ts', '--events', process.env.BENCH_CONSUME_EVENTS ?? '200000'],
   e2e: ['bench/e2e.ts'],
+  keyring: ['bench/keyring.ts'],
+  storage: ['bench/storage.ts'],
 };
 
 function runScript(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
@@ -68,7 +72,9 @@ async function main(): Promise<number> {
     return 0;
   }
   const started = Date.now();
-  const wanted = (process.env.BENCH_SCENARIOS ?? 'ingest,consume,e2e').split(',').map((s) => s.trim());
+  const wanted = (process.env.BENCH_SCENARIOS ?? 'ingest,consume,e2e,storage,keyring')
+    .split(',')
+    .map((s) => s.trim());
   const unknown = wanted.filter((s) => !(s in SCENARIOS));
   if (unknown.length)
     throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${Object.keys(SCENARIOS).join(', ')}`);

@@ -1,9 +1,9 @@
 import pg from 'pg';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { TOPICS } from '@hookpipe/lib';
 import type { BenchCustomer } from './signed.js';
 
-/** Installs each customer's secret on the receiver (`POST /secrets`), as a user would. */
+/** Installs each customer's secret on the receiver (`POST /secrets`), as a user would, unless there. */
 export async function installSecrets(
   consumerUrl: string,
   apiKey: string,
@@ -15,6 +15,8 @@ export async function installSecrets(
       headers: { 'content-type': 'application/json', 'x-api-key': apiKey },
       body: JSON.stringify({ customer_id: c.id, secret: c.secret, label: 'bench' }),
     });
+    // The sender's register installs a webhook's secret on the receiver itself: already there is fine.
+    if (res.status === 409) continue;
     if (res.status !== 201) throw new Error(`POST /secrets answered ${res.status}: ${await res.text()}`);
   }
 }
@@ -35,20 +37,27 @@ export async function removeSecrets(databaseUrl: string, customerIds: string[]):
  * live member): the ingest bench's records are load, not events anyone wants persisted.
  */
 export async function skipBacklog(brokers: string, groupId = 'hookpipe-consumer'): Promise<void> {
-  const kafka = new Kafka({
-    clientId: 'bench-skip',
-    brokers: brokers.split(','),
-    logLevel: logLevel.NOTHING,
-  });
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
+  await withKafkaAdmin(brokers, async (admin) => {
     const ends = await admin.fetchTopicOffsets(TOPICS.events);
     await admin.setOffsets({
       groupId,
       topic: TOPICS.events,
       partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })),
     });
+  });
+}
+
+/** Runs `fn` with a connected Kafka admin client, and disconnects it. */
+export async function withKafkaAdmin<T>(brokers: string, fn: (admin: Admin) => Promise<T>): Promise<T> {
+  const kafka = new Kafka({
+    clientId: 'bench-admin',
+    brokers: brokers.split(','),
+    logLevel: logLevel.NOTHING,
+  });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return await fn(admin);
   } finally {
     await admin.disconnect();
   }

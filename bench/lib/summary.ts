@@ -36,6 +36,25 @@ interface Consume {
   consumer: { events_per_s: number; drain_ms: number };
   ratio_consumer_to_raw: number;
 }
+interface KeyringStep extends Load {
+  label: string;
+  keyring_secrets: number;
+  handler_cpu_ms_per_request: number;
+  handler_rss_mib: number[];
+}
+interface Keyring {
+  date: string;
+  settings: { concurrency: number; stepMs: number; secrets: number; customers: number };
+  steps: KeyringStep[];
+  per_customer: { ratio_rps: number; ratio_cpu: number };
+  bare?: { ratio_rps: number; ratio_cpu: number };
+  goals: { flat_at_least_0_9: boolean };
+}
+interface Storage {
+  date: string;
+  postgres: { rows: number; bytes_per_event: number };
+  kafka: { records: number; bytes_per_record_one_replica: number };
+}
 interface Run {
   label: string;
   rate: number;
@@ -190,6 +209,30 @@ function e2eLines(r: E2e): string[] {
   return out;
 }
 
+function keyringLines(r: Keyring): string[] {
+  return [
+    `### 4. Keyring (${r.date.slice(0, 16).replace('T', ' ')} UTC)`,
+    '',
+    `One customer's signed events through nginx at a closed loop of ${r.settings.concurrency} (${r.settings.stepMs / 1000} s per step), the keyring holding ${r.settings.customers} customers' secrets, then ${r.settings.secrets.toLocaleString('en')}, in turn.`,
+    '',
+    '| step | path | secrets | req/s | p50 / p99 ms | handlers CPU ms/request | handlers RSS MiB |',
+    '| ---- | ---- | ------: | ----: | ------------ | ----------------------: | ---------------- |',
+    ...r.steps.map(
+      (s) =>
+        `| ${s.label} | ${s.label.startsWith('bare') ? '`/webhook`' : '`/webhook/<customer_id>`'} | ${s.keyring_secrets} | ${s.rps} | ${s.latency.p50_ms.toFixed(1)} / ${s.latency.p99_ms.toFixed(1)} | ${s.handler_cpu_ms_per_request.toFixed(3)} | ${s.handler_rss_mib.join(' / ')} |`,
+    ),
+    '',
+    `Per-customer path, ${r.settings.secrets.toLocaleString('en')} against ${r.settings.customers} customers (each round against the small runs either side): req/s **${r.per_customer.ratio_rps.toFixed(2)}**, CPU per request **${r.per_customer.ratio_cpu.toFixed(2)}** — goal ≥ 0.90 ${met(r.goals.flat_at_least_0_9)}.` +
+      (r.bare
+        ? ` The bare \`/webhook\` path (the small-keyring path) at the larger keyring: req/s ${r.bare.ratio_rps.toFixed(2)}, CPU per request ${r.bare.ratio_cpu.toFixed(2)}.`
+        : ''),
+  ];
+}
+
+const storageLines = (r: Storage): string[] => [
+  `Bytes at rest (${r.date.slice(0, 16).replace('T', ' ')} UTC, after an e2e run): PostgreSQL \`events\` ${r.postgres.bytes_per_event} bytes per event with its indexes (${r.postgres.rows} rows); Kafka \`webhooks.events\` ${r.kafka.bytes_per_record_one_replica} bytes per record per replica (${r.kafka.records} records).`,
+];
+
 export const BEGIN = '<!-- bench:begin (written by `make bench`; edit outside these markers) -->';
 export const END = '<!-- bench:end -->';
 
@@ -198,6 +241,8 @@ export function summarise(dir: string): string {
   const ingest = read<Ingest>(dir, 'ingest.json');
   const consume = read<Consume>(dir, 'consume.json');
   const e2e = read<E2e>(dir, 'e2e.json');
+  const keyring = read<Keyring>(dir, 'keyring.json');
+  const storage = read<Storage>(dir, 'storage.json');
   const machine = ingest?.machine ?? e2e?.machine;
   return [
     ...(machine ? machineLines(machine) : []),
@@ -207,6 +252,9 @@ export function summarise(dir: string): string {
     ...(consume ? consumeLines(consume) : ['### 2. Consume', '', 'no result']),
     '',
     ...(e2e ? e2eLines(e2e) : ['### 3. End to end', '', 'no result']),
+    ...(storage ? ['', ...storageLines(storage)] : []),
+    '',
+    ...(keyring ? keyringLines(keyring) : ['### 4. Keyring', '', 'no result']),
     '',
   ].join('\n');
 }

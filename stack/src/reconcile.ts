@@ -38,7 +38,8 @@ export interface ReconcileReport {
 export const reconcileOk = (r: ReconcileReport): boolean =>
   r.missing.length === 0 && r.duplicated.length === 0 && r.unexpected.length === 0;
 
-async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+/** Runs `fn` with a connected client of `url`, and closes it. */
+export async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
