@@ -9,6 +9,7 @@ const alias = [
   { find: /^@hookpipe\/dashboard$/, replacement: source('./dashboard/src/index.ts') },
   { find: /^@hookpipe\/stack$/, replacement: source('./stack/src/index.ts') },
   { find: /^hookpipe$/, replacement: source('./cli/src/index.ts') },
+  { find: /^hookpipe\/testing$/, replacement: source('./cli/src/testing/index.ts') },
 ];
 
 export default defineConfig({
@@ -19,7 +20,10 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: 'unit',
-          include: ['{lib,sender,handler,dashboard,consumer,stack,cli}/src/**/*.test.ts'],
+          include: [
+            '{lib,sender,handler,dashboard,consumer,stack,cli}/src/**/*.test.ts',
+            'bench/lib/**/*.test.ts',
+          ],
           environment: 'node',
         },
       },

@@ -1,41 +1,15 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { processTree, statFields } from '../../stack/src/proc.js';
 
 /** Linux's USER_HZ: /proc/<pid>/stat counts CPU time in these ticks. */
 const TICKS_PER_SECOND = 100;
 
-function stat(pid: number): { ppid: number; ticks: number } | undefined {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command (which may hold spaces) start after the last ')'.
-    const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) };
-  } catch {
-    return undefined;
-  }
+function ticks(pid: number): number {
+  const f = statFields(pid);
+  return f ? Number(f[11]) + Number(f[12]) : 0;
 }
 
-/** The pid and all its descendants (nginx workers, PostgreSQL backends). */
-function withDescendants(roots: number[]): number[] {
-  const children = new Map<number, number[]>();
-  for (const entry of readdirSync('/proc')) {
-    const pid = Number(entry);
-    if (!Number.isInteger(pid)) continue;
-    const s = stat(pid);
-    if (!s) continue;
-    const list = children.get(s.ppid) ?? [];
-    list.push(pid);
-    children.set(s.ppid, list);
-  }
-  const out: number[] = [];
-  const walk = (pid: number) => {
-    out.push(pid);
-    for (const c of children.get(pid) ?? []) walk(c);
-  };
-  roots.forEach(walk);
-  return out;
-}
-
-const ticksOf = (pids: number[]) => new Map(pids.map((pid) => [pid, stat(pid)?.ticks ?? 0]));
+const ticksOf = (pids: number[]) => new Map(pids.map((pid) => [pid, ticks(pid)]));
 
 /**
  * CPU used by groups of processes (each with its descendants) over an interval, in cores
@@ -45,7 +19,7 @@ const ticksOf = (pids: number[]) => new Map(pids.map((pid) => [pid, stat(pid)?.t
  */
 export function startCpuMeter(groups: Record<string, number[]>) {
   const before = Object.fromEntries(
-    Object.entries(groups).map(([k, roots]) => [k, ticksOf(withDescendants(roots))]),
+    Object.entries(groups).map(([k, roots]) => [k, ticksOf(processTree(roots))]),
   );
   const self = process.cpuUsage();
   const started = performance.now();
@@ -56,7 +30,7 @@ export function startCpuMeter(groups: Record<string, number[]>) {
       const out: Record<string, number> = {};
       for (const [k, roots] of Object.entries(groups)) {
         let ticks = 0;
-        for (const [pid, now] of ticksOf(withDescendants(roots))) ticks += now - (before[k]!.get(pid) ?? 0);
+        for (const [pid, now] of ticksOf(processTree(roots))) ticks += now - (before[k]!.get(pid) ?? 0);
         out[k] = round(ticks / TICKS_PER_SECOND / seconds);
       }
       const used = process.cpuUsage(self);

@@ -107,7 +107,15 @@ export async function runClosedLoop(options: RunOptions & { concurrency: number 
  * measured from the due time, so a target that falls behind shows it (no coordinated omission).
  */
 export async function runFixedRate(
-  options: RunOptions & { rate: number; maxInFlight: number },
+  options: RunOptions & {
+    rate: number;
+    maxInFlight: number;
+    /**
+     * Every answer, warm-up included: its due time (ms since the run's start), status, latency
+     * from the due time and from the moment it was sent.
+     */
+    onAnswer?: (answer: { dueMs: number; status: string; ms: number; serviceMs: number }) => void;
+  },
 ): Promise<LoadResult> {
   const pool = makePool(options.origin, options.maxInFlight);
   const hist = makeLatencyHistogram();
@@ -125,9 +133,11 @@ export async function runFixedRate(
 
   const fire = (due: number) => {
     inFlight += 1;
+    const sent = performance.now();
     void send(pool, options.path, options.next()).then((status) => {
       inFlight -= 1;
       const t1 = performance.now();
+      options.onAnswer?.({ dueMs: due - started, status, ms: t1 - due, serviceMs: t1 - sent });
       if (due >= from && due < until) {
         if (status === String(options.expectStatus)) {
           ok += 1;

@@ -18,7 +18,9 @@ the local stack
   env [--json]       print stack.env
   clean              down, then delete the stack's state, logs and PostgreSQL data
   start|stop|restart <part> [--kill]
-                     one part: postgres, kafka, handler-1..N, consumer, sender, nginx
+                     one part: postgres, kafka, handler-1..N, consumer, sender, nginx (scaled:
+                     sender-<n>, consumer-<n>, kafka-<n>)
+  scale handlers <n> run n handler replicas behind nginx, without dropping a request
 
 scenarios
   run <scenario>     send, break, measure and judge: a verdict table, a JSON report, JUnit XML
@@ -62,7 +64,9 @@ async function main(argv: string[]): Promise<number> {
     return await command.run(name, rest);
   } catch (err) {
     // parseArgs throws TypeErrors with a code for unknown or malformed options.
-    const code = (err as { code?: string }).code ?? '';
+    // Not every error's code is a string (kafkajs's are numbers).
+    const raw = (err as { code?: unknown }).code;
+    const code = typeof raw === 'string' ? raw : '';
     if (err instanceof UsageError || code.startsWith('ERR_PARSE_ARGS')) {
       console.error(`hookpipe ${name}: ${(err as Error).message}\n\n${command.usage}`);
       return EXIT.usage;

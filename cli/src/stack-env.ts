@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { readEnvFile, REPO_ROOT } from '@hookpipe/stack';
+import type { Endpoints } from './scenario/run.js';
 
 /** The stack.env keys the CLI reads; the environment wins over the file. */
 export const STACK_ENV_KEYS = [
@@ -12,6 +13,8 @@ export const STACK_ENV_KEYS = [
   'SENDER_API_KEY',
   'RECEIVER_API_KEY',
   'HANDLER_URLS',
+  'SENDER_URLS',
+  'CONSUMER_URLS',
 ] as const;
 
 export type StackEnvKey = (typeof STACK_ENV_KEYS)[number];
@@ -40,4 +43,20 @@ export function findStackEnv(options: { env?: NodeJS.ProcessEnv; envFile?: strin
     if (v) values[key] = v;
   }
   return { values, ...(existsSync(file) ? { file } : {}) };
+}
+
+/** The scenario runner's endpoints from stack.env's values, once the sender's are known. */
+export function endpointsOf(
+  v: FoundStackEnv['values'] & { SENDER_URL: string; SENDER_API_KEY: string },
+): Endpoints {
+  return {
+    senderUrl: v.SENDER_URL,
+    senderApiKey: v.SENDER_API_KEY,
+    ...(v.INGRESS_URL ? { ingressUrl: v.INGRESS_URL } : {}),
+    ...(v.CONSUMER_URL ? { consumerUrl: v.CONSUMER_URL } : {}),
+    ...(v.RECEIVER_API_KEY ? { receiverApiKey: v.RECEIVER_API_KEY } : {}),
+    ...(v.HANDLER_URLS ? { handlerUrls: v.HANDLER_URLS.split(/\s+/).filter(Boolean) } : {}),
+    ...(v.DATABASE_URL ? { databaseUrl: v.DATABASE_URL } : {}),
+    ...(v.SENDER_DATABASE_URL ? { senderDatabaseUrl: v.SENDER_DATABASE_URL } : {}),
+  };
 }

@@ -22,7 +22,9 @@ const schema = z
     CONSUMER_PARTITIONS_CONCURRENTLY: env.int(3, 1, 64),
     CONSUMER_FETCH_MAX_WAIT_MS: env.int(100, 10, 10_000),
     CONSUMER_MAX_BYTES_PER_PARTITION: env.int(1024 * 1024, 1024, 64 * 1024 * 1024),
-    CONSUMER_SESSION_TIMEOUT_MS: env.int(30_000, 6000, 300_000),
+    // Also how long a member that died (SIGKILL) or crashed during a broker outage holds up the
+    // group: its replacement joins only once this expired. 10 s, not Kafka's 45: docs/reliability.md.
+    CONSUMER_SESSION_TIMEOUT_MS: env.int(10_000, 6000, 300_000),
     CONSUMER_HEARTBEAT_INTERVAL_MS: env.int(3000, 100, 60_000),
 
     // Processing.

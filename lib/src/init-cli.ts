@@ -8,6 +8,7 @@
  *   node lib/dist/init-cli.js
  *
  * Env: KAFKA_BROKERS, DATABASE_URL, SENDER_DATABASE_URL, KAFKA_PARTITIONS_EVENTS / _RETRY / _DLQ,
+ * KAFKA_REPLICATION_FACTOR (1; 3 on a 3-broker cluster), KAFKA_MIN_INSYNC_REPLICAS (1; 2 with 3 copies),
  * RECEIVER_MIGRATIONS_DIR, SENDER_MIGRATIONS_DIR (default: the checkout's or image's
  * consumer/migrations and sender/migrations), INIT_TIMEOUT_MS, LOG_LEVEL.
  */
@@ -16,7 +17,7 @@ import pg from 'pg';
 import { z } from 'zod';
 import { ConfigError, env, loadConfig } from './config.js';
 import { migrate, waitForDatabase } from './db.js';
-import { DEFAULT_PARTITIONS, makeKafka, ensureTopics } from './kafka/client.js';
+import { DEFAULT_PARTITIONS, makeKafka, ensureTopics, replicationFor } from './kafka/client.js';
 import { makeLogger, type Logger } from './logger.js';
 
 const root = (relative: string) => fileURLToPath(new URL(`../../${relative}`, import.meta.url));
@@ -29,6 +30,8 @@ const schema = z.object({
   KAFKA_PARTITIONS_EVENTS: env.int(DEFAULT_PARTITIONS.events, 1, 10_000),
   KAFKA_PARTITIONS_RETRY: env.int(DEFAULT_PARTITIONS.retry, 1, 10_000),
   KAFKA_PARTITIONS_DLQ: env.int(DEFAULT_PARTITIONS.dlq, 1, 10_000),
+  KAFKA_REPLICATION_FACTOR: env.int(1, 1, 9),
+  KAFKA_MIN_INSYNC_REPLICAS: z.coerce.number().int().min(1).max(9).optional(),
   RECEIVER_MIGRATIONS_DIR: z.string().default(root('consumer/migrations')),
   SENDER_MIGRATIONS_DIR: z.string().default(root('sender/migrations')),
   INIT_TIMEOUT_MS: env.int(120_000, 1000, 3_600_000),
@@ -66,7 +69,9 @@ async function createTopics(config: InitConfig, logger: Logger): Promise<void> {
   };
   for (;;) {
     try {
-      const created = await ensureTopics(kafka, partitions);
+      const factor = config.KAFKA_REPLICATION_FACTOR;
+      const minInsync = config.KAFKA_MIN_INSYNC_REPLICAS ?? replicationFor(factor).minInsync;
+      const created = await ensureTopics(kafka, partitions, { factor, minInsync });
       logger.info({ created, partitions }, created.length ? 'topics created' : 'topics already exist');
       return;
     } catch (err) {

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
 import { z } from 'zod';
 import { env, loadConfig } from '@hookpipe/lib';
 import { DEFAULT_CORS_ORIGINS } from './api/cors.js';
@@ -36,6 +38,13 @@ const schema = z
     SENDER_EMITTER_CONCURRENCY: env.int(32, 1, 10_000),
     SENDER_MAX_EMITTERS: env.int(100, 1, 10_000),
     SENDER_EMITTER_MAX_BACKLOG: env.int(10_000, 1, 10_000_000),
+    // Several senders share one database: each names itself (default hostname-pid-random) and
+    // leases the emitters it runs for this long, renewing every third of it.
+    SENDER_INSTANCE_ID: z
+      .string()
+      .regex(/^[\x21-\x7e]{1,128}$/, 'must be 1-128 printable characters without spaces')
+      .optional(),
+    SENDER_EMITTER_LEASE_MS: env.int(10_000, 1000, 600_000),
     SENDER_STALE_TIMESTAMP_S: env.int(3600, 301, 10 * 365 * 86_400),
     SENDER_OVERSIZED_BYTES: env.int(320 * 1024, 1024, 64 * 1024 * 1024),
     // Retention: finished deliveries (with attempts) and events older than this go; 0 = keep all.
@@ -125,6 +134,11 @@ export type Config = z.infer<typeof schema>;
 
 export const parseConfig = (vars: Record<string, string | undefined>): Config =>
   loadConfig(schema, vars, 'sender');
+
+/** SENDER_INSTANCE_ID when set, else one unique to this process: hostname-pid-random. */
+export function instanceId(config: Pick<Config, 'SENDER_INSTANCE_ID'>): string {
+  return config.SENDER_INSTANCE_ID ?? `${os.hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+}
 
 /** Decodes SENDER_SECRET_KEY (64 hex characters, or base64 of 32 bytes); null when malformed. */
 export function secretKeyBytes(value: string): Buffer | null {

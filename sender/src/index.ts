@@ -12,7 +12,7 @@ import {
 } from '@hookpipe/lib';
 import { makeApiKeysStore } from '@hookpipe/lib/api';
 import { makeApp } from './app.js';
-import { parseConfig, secretKeyBytes } from './config.js';
+import { instanceId, parseConfig, secretKeyBytes } from './config.js';
 import { makeHttpPost } from './delivery/transport.js';
 import { makeDeliveryWorker } from './delivery/worker.js';
 import { makeEmitterManager } from './emitters/manager.js';
@@ -24,6 +24,7 @@ import { makeSenderMetrics } from './metrics.js';
 import { makeSenderRetention } from './retention.js';
 import { makeSecretBox } from './secrets.js';
 import { makeCompletionsStore } from './store/completions-store.js';
+import { makeEmitterLeasesStore } from './store/emitter-leases-store.js';
 import { makeEmittersStore } from './store/emitters-store.js';
 import { makeEventTypesStore } from './store/event-types-store.js';
 import { makeEventsStore } from './store/events-store.js';
@@ -35,7 +36,8 @@ import { makeTargetPolicy } from './targets.js';
 
 async function main(): Promise<void> {
   const config = parseConfig(process.env);
-  const logger = makeLogger('sender', { level: config.LOG_LEVEL });
+  const instance = instanceId(config);
+  const logger = makeLogger('sender', { level: config.LOG_LEVEL }).child({ instance });
   const shutdown = makeShutdown(logger);
   const clock = systemClock;
   const dbUrl = config.SENDER_DATABASE_URL;
@@ -135,6 +137,9 @@ async function main(): Promise<void> {
     oversizedBytes: config.SENDER_OVERSIZED_BYTES,
     maxBacklog: config.SENDER_EMITTER_MAX_BACKLOG,
     maxRunning: config.SENDER_MAX_EMITTERS,
+    owner: instance,
+    leases: makeEmitterLeasesStore(pool),
+    leaseMs: config.SENDER_EMITTER_LEASE_MS,
   });
   await emitters.resume();
   shutdown.add('emitters', () => emitters.close());

@@ -1,9 +1,23 @@
-export { openContext, REPO_ROOT, type PartName, type StackContext, type StackState } from './context.js';
+export {
+  consumerParts,
+  handlerParts,
+  kafkaParts,
+  openContext,
+  partKind,
+  REPO_ROOT,
+  scaleOf,
+  senderParts,
+  type PartName,
+  type StackContext,
+  type StackState,
+} from './context.js';
+export { scaleHandlers } from './scale.js';
 export {
   allParts,
   clean,
   down,
   livePid,
+  setNginxReplicas,
   startPart,
   stackEnv,
   status,
@@ -12,8 +26,8 @@ export {
   type PartStatus,
 } from './stack.js';
 export { renderTemplate, readEnvFile } from './nginx.js';
-export { resolvePorts, type StackPorts } from './ports.js';
-export { sleep, waitUntil } from './proc.js';
+export { resolvePorts, type StackPorts, type StackScale } from './ports.js';
+export { processTree, sleep, statFields, waitUntil } from './proc.js';
 export {
   formatReport,
   reconcile,

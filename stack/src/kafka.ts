@@ -3,8 +3,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { DEFAULT_PARTITIONS, makeKafka, ensureTopics, silentLogger } from '@hookpipe/lib';
-import type { StackContext } from './context.js';
+import { DEFAULT_PARTITIONS, makeKafka, ensureTopics, replicationFor, silentLogger } from '@hookpipe/lib';
+import { kafkaParts, partKind, type PartName, type StackContext } from './context.js';
 import { spawnDetached, tail, waitUntil } from './proc.js';
 
 const run = promisify(execFile);
@@ -70,33 +70,60 @@ function kafkaVersion(ctx: StackContext): string {
   return jar?.replace(/^kafka_2\.13-|\.jar$/g, '') ?? 'unknown';
 }
 
-function writeConfig(ctx: StackContext): { properties: string; log4j: string; dataDir: string } {
-  const base = path.join(ctx.dir, 'kafka');
+/** One broker+controller node of the stack's cluster: its id, ports and directory. */
+export interface KafkaNode {
+  part: PartName;
+  id: number;
+  broker: number;
+  controller: number;
+  /** Its config and data: `kafka/` unscaled, `kafka-<n>/` in a cluster. */
+  dir: string;
+}
+
+export function kafkaNode(ctx: StackContext, part: PartName): KafkaNode {
+  const { instance } = partKind(part);
+  const ports = ctx.state.instances.kafkaNodes[instance - 1];
+  if (!ports) throw new Error(`unknown part ${part}: the stack has ${ctx.state.kafkaBrokers} broker(s)`);
+  return { part, id: instance, ...ports, dir: path.join(ctx.dir, part) };
+}
+
+/** Every broker's client address, as producers and consumers are given them. */
+export const brokerList = (ctx: StackContext): string[] =>
+  ctx.state.instances.kafkaNodes.map((n) => `127.0.0.1:${n.broker}`);
+
+function writeConfig(
+  ctx: StackContext,
+  node: KafkaNode,
+): { properties: string; log4j: string; dataDir: string } {
+  const base = node.dir;
   const dataDir = path.join(base, 'data');
   mkdirSync(dataDir, { recursive: true });
-  const { kafka, kafkaController } = ctx.state.ports;
+  const nodes = ctx.state.instances.kafkaNodes;
   const p = DEFAULT_PARTITIONS;
+  const r = replicationFor(nodes.length);
   const properties = path.join(base, 'server.properties');
   writeFileSync(
     properties,
     [
-      '# Written by the hookpipe stack launcher: one combined broker+controller in KRaft mode.',
+      nodes.length === 1
+        ? '# Written by the hookpipe stack launcher: one combined broker+controller in KRaft mode.'
+        : `# Written by the hookpipe stack launcher: node ${node.id} of ${nodes.length} combined broker+controllers (KRaft quorum of ${nodes.length}).`,
       'process.roles=broker,controller',
-      'node.id=1',
-      `controller.quorum.voters=1@127.0.0.1:${kafkaController}`,
-      `listeners=PLAINTEXT://127.0.0.1:${kafka},CONTROLLER://127.0.0.1:${kafkaController}`,
-      `advertised.listeners=PLAINTEXT://127.0.0.1:${kafka}`,
+      `node.id=${node.id}`,
+      `controller.quorum.voters=${nodes.map((n, i) => `${i + 1}@127.0.0.1:${n.controller}`).join(',')}`,
+      `listeners=PLAINTEXT://127.0.0.1:${node.broker},CONTROLLER://127.0.0.1:${node.controller}`,
+      `advertised.listeners=PLAINTEXT://127.0.0.1:${node.broker}`,
       'controller.listener.names=CONTROLLER',
       'inter.broker.listener.name=PLAINTEXT',
       'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
       `log.dirs=${dataDir}`,
       `num.partitions=${p.events}`,
-      'default.replication.factor=1',
-      'offsets.topic.replication.factor=1',
+      `default.replication.factor=${r.factor}`,
+      `offsets.topic.replication.factor=${r.factor}`,
       'offsets.topic.num.partitions=10',
-      'transaction.state.log.replication.factor=1',
-      'transaction.state.log.min.isr=1',
-      'min.insync.replicas=1',
+      `transaction.state.log.replication.factor=${r.factor}`,
+      `transaction.state.log.min.isr=${r.minInsync}`,
+      `min.insync.replicas=${r.minInsync}`,
       'group.initial.rebalance.delay.ms=0',
       'auto.create.topics.enable=false',
       'num.network.threads=2',
@@ -128,7 +155,9 @@ function writeConfig(ctx: StackContext): { properties: string; log4j: string; da
 }
 
 function javaArgs(ctx: StackContext, log4j: string): string[] {
-  const heap = ctx.env.KAFKA_HEAP_OPTS ?? '-Xms256m -Xmx512m';
+  // Three JVMs share 2 cores and the services: smaller heaps each (docs/scaling.md, measured).
+  const heap =
+    ctx.env.KAFKA_HEAP_OPTS ?? (ctx.state.kafkaBrokers > 1 ? '-Xms192m -Xmx320m' : '-Xms256m -Xmx512m');
   return [
     ...heap.split(/\s+/).filter(Boolean),
     '-XX:+UseG1GC',
@@ -149,12 +178,18 @@ function newClusterId(): string {
   }
 }
 
-/** Formats storage once (cluster id kept in the state) and starts the broker; returns its pid. */
-export async function startKafka(ctx: StackContext): Promise<number> {
+/**
+ * Formats the node's storage once (one cluster id for every node, kept in the state) and starts
+ * it; returns its pid.
+ */
+export async function startKafka(ctx: StackContext, part: PartName): Promise<number> {
   await ensureKafkaJars(ctx);
-  const { properties, log4j, dataDir } = writeConfig(ctx);
+  const node = kafkaNode(ctx, part);
+  const { properties, log4j, dataDir } = writeConfig(ctx, node);
   if (!existsSync(path.join(dataDir, 'meta.properties'))) {
-    const clusterId = newClusterId();
+    // A cluster's nodes share one id: the first node formatted picks it, a fresh single broker
+    // always gets a new one.
+    const clusterId = (ctx.state.kafkaBrokers > 1 ? ctx.state.kafkaClusterId : undefined) ?? newClusterId();
     ctx.state.kafkaClusterId = clusterId;
     ctx.save();
     try {
@@ -173,7 +208,7 @@ export async function startKafka(ctx: StackContext): Promise<number> {
       throw new Error(`kafka: storage format failed: ${e.stderr || e.stdout || e.message}`);
     }
   }
-  const logFile = path.join(ctx.logsDir, 'kafka.log');
+  const logFile = path.join(ctx.logsDir, `${part}.log`);
   const pid = spawnDetached({
     command: 'java',
     args: [...javaArgs(ctx, log4j), 'kafka.Kafka', properties],
@@ -182,24 +217,26 @@ export async function startKafka(ctx: StackContext): Promise<number> {
     logFile,
   });
   ctx.log(
-    `kafka: starting Apache Kafka ${kafkaVersion(ctx)} (KRaft) on 127.0.0.1:${ctx.state.ports.kafka}, pid ${pid}`,
+    `${part}: starting Apache Kafka ${kafkaVersion(ctx)} (KRaft${ctx.state.kafkaBrokers > 1 ? `, node ${node.id} of ${ctx.state.kafkaBrokers}` : ''}) on 127.0.0.1:${node.broker}, pid ${pid}`,
   );
   return pid;
 }
 
-/** Waits until the broker answers metadata requests, then creates the topics. */
+/** Waits until the node answers metadata requests as a registered broker of the cluster. */
 export async function waitForKafka(
   ctx: StackContext,
+  part: PartName,
   pid: number,
   isAlive: (pid: number) => boolean,
 ): Promise<void> {
+  const node = kafkaNode(ctx, part);
   const kafka = makeKafka({
     clientId: 'hookpipe-stack',
-    brokers: [`127.0.0.1:${ctx.state.ports.kafka}`],
+    brokers: [`127.0.0.1:${node.broker}`],
     logger: silentLogger(),
     config: { retry: { retries: 0 }, connectionTimeout: 1000 },
   });
-  const logFile = path.join(ctx.logsDir, 'kafka.log');
+  const logFile = path.join(ctx.logsDir, `${part}.log`);
   await waitUntil(
     async () => {
       if (!isAlive(pid)) throw new Error('the broker exited');
@@ -207,7 +244,7 @@ export async function waitForKafka(
       try {
         await admin.connect();
         const cluster = await admin.describeCluster();
-        return cluster.brokers.length > 0;
+        return cluster.brokers.some((b) => b.nodeId === node.id);
       } finally {
         await admin.disconnect();
       }
@@ -215,22 +252,38 @@ export async function waitForKafka(
     {
       timeoutMs: 90_000,
       intervalMs: 500,
-      what: 'Kafka to answer metadata requests',
+      what: `${part} to answer metadata requests`,
       onFail: () => `last lines of ${logFile}:\n${tail(logFile)}`,
     },
   );
+}
+
+/**
+ * Creates the contract's topics when missing: RF 1 on one broker, RF 3 with
+ * `min.insync.replicas=2` on three. Needs every broker up when it creates anything.
+ */
+export async function createTopics(ctx: StackContext): Promise<void> {
   const partitions = {
     events: Number(ctx.env.KAFKA_PARTITIONS_EVENTS ?? DEFAULT_PARTITIONS.events),
     retry: Number(ctx.env.KAFKA_PARTITIONS_RETRY ?? DEFAULT_PARTITIONS.retry),
     dlq: Number(ctx.env.KAFKA_PARTITIONS_DLQ ?? DEFAULT_PARTITIONS.dlq),
   };
-  const created = await ensureTopics(
-    makeKafka({
-      clientId: 'hookpipe-stack',
-      brokers: [`127.0.0.1:${ctx.state.ports.kafka}`],
-      logger: silentLogger(),
-    }),
-    partitions,
+  const replication = replicationFor(kafkaParts(ctx.state).length);
+  const kafka = makeKafka({ clientId: 'hookpipe-stack', brokers: brokerList(ctx), logger: silentLogger() });
+  // A fresh cluster may still be electing partition leaders or unfencing a broker: try again.
+  const created = await waitUntil(
+    async () => {
+      try {
+        return await ensureTopics(kafka, partitions, replication);
+      } catch (err) {
+        ctx.log(`kafka: creating the topics failed (${(err as Error).message}); trying again`);
+        throw err;
+      }
+    },
+    { timeoutMs: 60_000, intervalMs: 1000, what: 'the topics to be created' },
   );
-  if (created.length > 0) ctx.log(`kafka: created topics ${created.join(', ')}`);
+  if (created.length > 0)
+    ctx.log(
+      `kafka: created topics ${created.join(', ')} (replication factor ${replication.factor}, min.insync.replicas ${replication.minInsync})`,
+    );
 }

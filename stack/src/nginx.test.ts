@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readEnvFile, renderTemplate } from './nginx.js';
+import { REPO_ROOT, type StackContext } from './context.js';
+import { localTemplateVars, readEnvFile, renderTemplate } from './nginx.js';
 import { resolvePorts } from './ports.js';
 
 describe('nginx template rendering', () => {
@@ -26,6 +27,21 @@ describe('nginx template rendering', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('nginx upstream servers', () => {
+  const ctx = { root: REPO_ROOT, env: {}, state: { ports: resolvePorts({}, 3) } } as unknown as StackContext;
+
+  it('lists every replica by default, and only the ones given otherwise (one replica for a while)', () => {
+    const all = localTemplateVars(ctx, '/tmp/access.log').HOOKPIPE_UPSTREAM_SERVERS!;
+    expect(all.match(/server 127\.0\.0\.1:\d+/g)).toEqual([
+      'server 127.0.0.1:8091',
+      'server 127.0.0.1:8092',
+      'server 127.0.0.1:8093',
+    ]);
+    const one = localTemplateVars(ctx, '/tmp/access.log', [8091]).HOOKPIPE_UPSTREAM_SERVERS!;
+    expect(one).toBe('server 127.0.0.1:8091 max_fails=3 fail_timeout=2s;');
   });
 });
 

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { StackContext } from './context.js';
-import { spawnDetached } from './proc.js';
+import { processTree, spawnDetached, tail, waitUntil } from './proc.js';
 
 const run = promisify(execFile);
 const TEMPLATE = path.join('nginx', 'templates', 'hookpipe.conf.template');
@@ -64,8 +64,15 @@ export function renderTemplate(template: string, vars: Record<string, string>): 
   });
 }
 
-/** The template's variables for the local stack: defaults.env, then the environment, then ports. */
-export function localTemplateVars(ctx: StackContext, accessLog: string): Record<string, string> {
+/**
+ * The template's variables for the local stack: defaults.env, then the environment, then ports.
+ * `handlerPorts`: the replicas nginx sends to (all of the stack's by default).
+ */
+export function localTemplateVars(
+  ctx: StackContext,
+  accessLog: string,
+  handlerPorts: readonly number[] = ctx.state.ports.handlers,
+): Record<string, string> {
   const defaults = readEnvFile(path.join(ctx.root, DEFAULTS));
   const fromEnv = Object.fromEntries(
     Object.entries(ctx.env).filter(([k, v]) => k.startsWith('HOOKPIPE_') && v !== undefined),
@@ -75,7 +82,7 @@ export function localTemplateVars(ctx: StackContext, accessLog: string): Record<
   return {
     ...vars,
     HOOKPIPE_INGRESS_PORT: `127.0.0.1:${ctx.state.ports.ingress}`,
-    HOOKPIPE_UPSTREAM_SERVERS: ctx.state.ports.handlers
+    HOOKPIPE_UPSTREAM_SERVERS: handlerPorts
       .map((p) => `server 127.0.0.1:${p} ${params};`.replace(' ;', ';'))
       .join('\n    '),
     HOOKPIPE_ACCESS_LOG: accessLog,
@@ -99,7 +106,11 @@ export function nginxTempDir(ctx: StackContext): string {
  * Writes the outer nginx.conf (our pid, logs and temp paths; worker user) around the rendered
  * template and checks it with `nginx -t`.
  */
-export async function writeNginxConfig(ctx: StackContext, bin: string): Promise<string> {
+export async function writeNginxConfig(
+  ctx: StackContext,
+  bin: string,
+  handlerPorts: readonly number[] = ctx.state.ports.handlers,
+): Promise<string> {
   const dir = path.join(ctx.dir, 'nginx');
   mkdirSync(dir, { recursive: true });
   const root = process.getuid?.() === 0;
@@ -109,7 +120,7 @@ export async function writeNginxConfig(ctx: StackContext, bin: string): Promise<
   const accessLog = path.join(ctx.logsDir, 'nginx-access.log');
   const server = renderTemplate(
     readFileSync(path.join(ctx.root, TEMPLATE), 'utf8'),
-    localTemplateVars(ctx, accessLog),
+    localTemplateVars(ctx, accessLog, handlerPorts),
   );
   writeFileSync(path.join(dir, 'hookpipe.conf'), server);
   const conf = path.join(dir, 'nginx.conf');
@@ -158,4 +169,26 @@ export async function startNginx(ctx: StackContext): Promise<number> {
     `nginx: starting on 127.0.0.1:${ctx.state.ports.ingress} in front of ${ctx.state.ports.handlers.length} handlers, pid ${pid}`,
   );
   return pid;
+}
+
+/**
+ * Re-renders the running nginx's configuration with `handlerPorts` as its upstream servers and
+ * reloads it (SIGHUP, as `nginx -s reload` sends): the master starts workers with the new list
+ * and lets the old ones finish their requests. Resolves once the new workers run.
+ */
+export async function reloadNginx(
+  ctx: StackContext,
+  pid: number,
+  handlerPorts: readonly number[],
+): Promise<void> {
+  const bin = await ensureNginx(ctx);
+  await writeNginxConfig(ctx, bin, handlerPorts);
+  const before = new Set(processTree([pid]));
+  process.kill(pid, 'SIGHUP');
+  await waitUntil(() => processTree([pid]).some((p) => !before.has(p)), {
+    timeoutMs: 10_000,
+    intervalMs: 50,
+    what: `nginx (pid ${pid}) to start workers for ${handlerPorts.length} upstream replica(s)`,
+    onFail: () => `last lines of nginx-error.log:\n${tail(path.join(ctx.logsDir, 'nginx-error.log'))}`,
+  });
 }

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readdirSync } from 'node:fs';
 
 /** Whether a process with this pid exists (and is not a zombie). */
 export function isAlive(pid: number | undefined): pid is number {
@@ -24,6 +24,50 @@ export function commandLine(pid: number): string {
   } catch {
     return '';
   }
+}
+
+/**
+ * The fields of `/proc/<pid>/stat` after the command (state, ppid, …, utime at [11], stime at
+ * [12]); undefined when the process is gone or there is no /proc.
+ */
+export function statFields(pid: number): string[] | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command may hold spaces and parentheses: the fields start after the last ')'.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The given pids and all their descendants (nginx's workers, PostgreSQL's backends), parents
+ * before children; empty where there is no /proc.
+ */
+export function processTree(roots: readonly number[]): number[] {
+  const children = new Map<number, number[]>();
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  for (const entry of entries) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid)) continue;
+    const ppid = Number(statFields(pid)?.[1]);
+    if (!ppid) continue;
+    const list = children.get(ppid) ?? [];
+    list.push(pid);
+    children.set(ppid, list);
+  }
+  const out: number[] = [];
+  const walk = (pid: number) => {
+    out.push(pid);
+    for (const c of children.get(pid) ?? []) walk(c);
+  };
+  roots.forEach(walk);
+  return out;
 }
 
 export interface SpawnOptions {

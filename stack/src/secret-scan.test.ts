@@ -35,6 +35,17 @@ describe('scanForSecrets', () => {
     expect(formatLeaks(leaks)).not.toContain('rk_abc');
   });
 
+  it('reads a file in chunks: lines and multi-byte characters across chunk ends are whole', () => {
+    const big = path.join(dir, 'big.log');
+    const key = 'rk_abcdefghijklmnopqrstuvwx';
+    writeFileSync(big, ['é'.repeat(7), `ü key ${key} ü`, 'clean', `again ${key}`].join('\n'));
+    const leaks = scanForSecrets([big], [{ label: 'KEY', value: key }], new Map(), { chunkBytes: 5 });
+    expect(leaks.map((l) => [l.line, l.what])).toEqual([
+      [2, 'KEY'],
+      [4, 'KEY'],
+    ]);
+  });
+
   it('scans only what was written after the offsets', () => {
     const offsets = logOffsets([log]);
     appendFileSync(log, '\nnew and clean\n');

@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
 import path from 'node:path';
 import pg from 'pg';
 
@@ -81,29 +82,59 @@ export function logOffsets(files: readonly string[]): Map<string, number> {
 }
 
 /**
+ * Calls `onLine` with each line of a file from byte `from`, reading a chunk at a time: a stack's
+ * logs after a long run (nginx's access log, a soak's) are larger than one string may be.
+ */
+function eachLine(
+  file: string,
+  from: number,
+  chunkBytes: number,
+  onLine: (text: string, line: number) => void,
+): void {
+  const fd = openSync(file, 'r');
+  try {
+    const buffer = Buffer.alloc(chunkBytes);
+    // A chunk may end inside a multi-byte character: the decoder keeps it for the next one.
+    const decoder = new StringDecoder('utf8');
+    let position = from;
+    let partial = '';
+    let line = 0;
+    for (;;) {
+      const read = readSync(fd, buffer, 0, chunkBytes, position);
+      if (read === 0) break;
+      position += read;
+      const parts = (partial + decoder.write(buffer.subarray(0, read))).split('\n');
+      partial = parts.pop()!;
+      for (const text of parts) onLine(text, ++line);
+    }
+    onLine(partial + decoder.end(), ++line);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
  * Scans files for the known secrets (exact text) and for anything shaped like a secret or a
  * signature, from each file's offset in `since` (the start when absent). Reports file, line (of
- * the part scanned) and which secret (by label), never the value.
+ * the part scanned) and which secret (by label), never the value. Files are read in chunks of
+ * `chunkBytes`, so their size does not matter.
  */
 export function scanForSecrets(
   files: readonly string[],
   secrets: readonly KnownSecret[],
   since: ReadonlyMap<string, number> = new Map(),
+  options: { chunkBytes?: number } = {},
 ): SecretLeak[] {
   // Short values would match by chance; every secret and key the stack makes is longer.
   const exact = secrets.filter((s) => s.value.length >= 12);
   const leaks: SecretLeak[] = [];
   for (const file of files) {
-    const lines = readFileSync(file)
-      .subarray(since.get(file) ?? 0)
-      .toString('utf8')
-      .split('\n');
-    lines.forEach((text, i) => {
+    eachLine(file, since.get(file) ?? 0, options.chunkBytes ?? 1 << 20, (text, line) => {
       for (const s of exact) {
-        if (text.includes(s.value)) leaks.push({ file, line: i + 1, what: s.label });
+        if (text.includes(s.value)) leaks.push({ file, line, what: s.label });
       }
       for (const shape of SHAPES) {
-        if (shape.re.test(text)) leaks.push({ file, line: i + 1, what: shape.what });
+        if (shape.re.test(text)) leaks.push({ file, line, what: shape.what });
       }
     });
   }

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { PartName, StackContext } from './context.js';
+import { consumerParts, senderParts, type PartName, type StackContext } from './context.js';
+import { brokerList } from './kafka.js';
 import { databaseUrls } from './postgres.js';
 import { spawnDetached, tail, waitUntil } from './proc.js';
 
@@ -13,7 +14,8 @@ export interface ServiceSpec {
 
 /** The service processes of the stack and the env each gets. */
 export function serviceSpecs(ctx: StackContext): ServiceSpec[] {
-  const { ports } = ctx.state;
+  const { ports, instances } = ctx.state;
+  const senders = senderParts(ctx.state);
   return [
     ...ports.handlers.map((port, i) => ({
       part: `handler-${i + 1}` as const,
@@ -21,30 +23,43 @@ export function serviceSpecs(ctx: StackContext): ServiceSpec[] {
       port,
       env: { HANDLER_PORT: String(port), HANDLER_ID: `handler-${i + 1}` },
     })),
-    {
-      part: 'consumer',
-      service: 'consumer',
-      port: ports.consumer,
-      env: {
-        CONSUMER_PORT: String(ports.consumer),
-        // The dashboard (docs/dashboard.md): the replicas to scrape, nginx's JSON access log, and
-        // the sender as the browser reaches it.
-        CONSUMER_HANDLER_URLS: ports.handlers.map((p) => `http://127.0.0.1:${p}`).join(' '),
-        CONSUMER_NGINX_ACCESS_LOG: path.join(ctx.logsDir, 'nginx-access.log'),
-        CONSUMER_DASHBOARD_SENDER_URL: `http://127.0.0.1:${ports.sender}`,
-      },
-    },
-    {
-      part: 'sender',
-      service: 'sender',
-      port: ports.sender,
-      // The dashboard's page, served by the consumer, calls the sender's API from that origin.
-      env: {
-        SENDER_PORT: String(ports.sender),
-        SENDER_CORS_ORIGINS: `http://127.0.0.1:${ports.consumer},http://localhost:${ports.consumer}`,
-        ...linkedSecretsEnv(ctx),
-      },
-    },
+    ...consumerParts(ctx.state).map((part, i) => {
+      const port = instances.consumers[i]!;
+      return {
+        part,
+        service: 'consumer' as const,
+        port,
+        env: {
+          CONSUMER_PORT: String(port),
+          // One group; the client id tells the members apart in the group's description.
+          CONSUMER_CLIENT_ID: `hookpipe-${part}`,
+          // The dashboard (docs/dashboard.md): the replicas to scrape, nginx's JSON access log, and
+          // the sender as the browser reaches it.
+          CONSUMER_HANDLER_URLS: ports.handlers.map((p) => `http://127.0.0.1:${p}`).join(' '),
+          CONSUMER_NGINX_ACCESS_LOG: path.join(ctx.logsDir, 'nginx-access.log'),
+          CONSUMER_DASHBOARD_SENDER_URL: `http://127.0.0.1:${ports.sender}`,
+        },
+      };
+    }),
+    ...senders.map((part, i) => {
+      const port = instances.senders[i]!;
+      return {
+        part,
+        service: 'sender' as const,
+        port,
+        env: {
+          SENDER_PORT: String(port),
+          // Named after its part, so a restarted sender takes its own emitters back at once
+          // instead of waiting for their leases to run out.
+          SENDER_INSTANCE_ID: part,
+          // The dashboard's page, served by any consumer, calls the sender's API from that origin.
+          SENDER_CORS_ORIGINS: instances.consumers
+            .flatMap((p) => [`http://127.0.0.1:${p}`, `http://localhost:${p}`])
+            .join(','),
+          ...linkedSecretsEnv(ctx),
+        },
+      };
+    }),
   ];
 }
 
@@ -72,7 +87,7 @@ export function commonServiceEnv(ctx: StackContext): Record<string, string> {
     LOG_LEVEL: ctx.env.LOG_LEVEL ?? 'info',
     // A harness people watch: one line per event at each hop, so `make logs GREP=<id>` finds it.
     LOG_EVENTS: ctx.env.LOG_EVENTS ?? 'on',
-    KAFKA_BROKERS: `127.0.0.1:${ctx.state.ports.kafka}`,
+    KAFKA_BROKERS: brokerList(ctx).join(','),
     DATABASE_URL: databaseUrl,
     SENDER_DATABASE_URL: senderDatabaseUrl,
     SENDER_API_KEY: ctx.state.senderApiKey,

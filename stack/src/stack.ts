@@ -1,9 +1,17 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { waitForDatabase } from '@hookpipe/lib';
-import { handlerParts, type PartName, type StackContext } from './context.js';
-import { startKafka, waitForKafka } from './kafka.js';
-import { nginxTempDir, startNginx } from './nginx.js';
+import {
+  consumerParts,
+  handlerParts,
+  kafkaParts,
+  partKind,
+  senderParts,
+  type PartName,
+  type StackContext,
+} from './context.js';
+import { brokerList, createTopics, kafkaNode, startKafka, waitForKafka } from './kafka.js';
+import { nginxTempDir, reloadNginx, startNginx } from './nginx.js';
 import { assertPortFree, portOpen } from './ports.js';
 import { databaseUrls, preparePostgres, removePostgresData, startPostgres } from './postgres.js';
 import { commandLine, isAlive, sleep, stopProcess, tail, waitUntil } from './proc.js';
@@ -11,10 +19,10 @@ import { serviceSpecs, startService, waitForService } from './services.js';
 
 /** What a live pid's command line must contain to still be the part we started. */
 function marker(part: PartName): string {
-  if (part === 'kafka') return 'kafka.Kafka';
-  if (part === 'postgres') return 'postgres';
-  if (part === 'nginx') return 'nginx';
-  return `${part.startsWith('handler-') ? 'handler' : part}/dist/index.js`;
+  const { kind } = partKind(part);
+  if (kind === 'kafka') return part === 'kafka' ? 'kafka.Kafka' : `/${part}/server.properties`;
+  if (kind === 'postgres' || kind === 'nginx') return kind;
+  return `${kind}/dist/index.js`;
 }
 
 /** The part's pid when it is running (and is still ours), else undefined. */
@@ -27,17 +35,19 @@ export function livePid(ctx: StackContext, part: PartName): number | undefined {
 const alive = (pid: number) => isAlive(pid);
 
 export function allParts(ctx: StackContext): PartName[] {
-  return ['postgres', 'kafka', ...handlerParts(ctx.state), 'consumer', 'sender', 'nginx'];
+  const s = ctx.state;
+  return ['postgres', ...kafkaParts(s), ...handlerParts(s), ...consumerParts(s), ...senderParts(s), 'nginx'];
 }
 
 function portOf(ctx: StackContext, part: PartName): { port: number; variable: string } {
   const p = ctx.state.ports;
-  if (part === 'postgres') return { port: p.postgres, variable: 'PG_PORT' };
-  if (part === 'kafka') return { port: p.kafka, variable: 'KAFKA_PORT' };
-  if (part === 'nginx') return { port: p.ingress, variable: 'INGRESS_PORT' };
-  if (part === 'consumer') return { port: p.consumer, variable: 'CONSUMER_PORT' };
-  if (part === 'sender') return { port: p.sender, variable: 'SENDER_PORT' };
-  const i = Number(part.slice('handler-'.length)) - 1;
+  const { kind, instance } = partKind(part);
+  const i = instance - 1;
+  if (kind === 'postgres') return { port: p.postgres, variable: 'PG_PORT' };
+  if (kind === 'kafka') return { port: ctx.state.instances.kafkaNodes[i]!.broker, variable: 'KAFKA_PORT' };
+  if (kind === 'nginx') return { port: p.ingress, variable: 'INGRESS_PORT' };
+  if (kind === 'consumer') return { port: ctx.state.instances.consumers[i]!, variable: 'CONSUMER_PORT' };
+  if (kind === 'sender') return { port: ctx.state.instances.senders[i]!, variable: 'SENDER_PORT' };
   return { port: p.handlers[i]!, variable: 'HANDLER_BASE_PORT' };
 }
 
@@ -57,19 +67,26 @@ async function portFreeSoon(port: number, part: string, variable: string): Promi
   }
 }
 
-/** Starts one part (if not running) and waits until it is healthy. */
+/**
+ * Starts one part (if not running) and waits until it is healthy. A broker started on its own
+ * creates the topics once every broker runs; `up` starts the brokers together and creates them
+ * after (`topics: false` here).
+ */
 export async function startPart(
   ctx: StackContext,
   part: PartName,
-  options: { env?: Record<string, string> } = {},
+  options: { env?: Record<string, string>; topics?: boolean } = {},
 ): Promise<void> {
+  if (!allParts(ctx).includes(part))
+    throw new Error(`unknown part ${part}; parts: ${allParts(ctx).join(', ')}`);
   if (livePid(ctx, part)) return;
   delete ctx.state.pids[part];
   if (part === 'postgres' && ctx.state.externalDatabase) return;
   const { port, variable } = portOf(ctx, part);
   await portFreeSoon(port, part, variable);
-  if (part === 'kafka')
-    await portFreeSoon(ctx.state.ports.kafkaController, 'the Kafka controller', 'KAFKA_CONTROLLER_PORT');
+  const { kind } = partKind(part);
+  if (kind === 'kafka')
+    await portFreeSoon(kafkaNode(ctx, part).controller, `the controller of ${part}`, 'KAFKA_CONTROLLER_PORT');
   let pid: number | undefined;
   if (part === 'postgres') {
     pid = await startPostgres(ctx);
@@ -78,11 +95,13 @@ export async function startPart(
     await preparePostgres(ctx, pid, alive);
     return;
   }
-  if (part === 'kafka') {
-    pid = await startKafka(ctx);
-    ctx.state.pids.kafka = pid;
+  if (kind === 'kafka') {
+    pid = await startKafka(ctx, part);
+    ctx.state.pids[part] = pid;
     ctx.save();
-    await waitForKafka(ctx, pid, alive);
+    await waitForKafka(ctx, part, pid, alive);
+    if (options.topics !== false && kafkaParts(ctx.state).every((p) => livePid(ctx, p)))
+      await createTopics(ctx);
     return;
   }
   if (part === 'nginx') {
@@ -98,7 +117,7 @@ export async function startPart(
     return;
   }
   const spec = serviceSpecs(ctx).find((s) => s.part === part);
-  if (!spec) throw new Error(`unknown part ${part}; parts: ${allParts(ctx).join(', ')}`);
+  if (!spec) throw new Error(`no service spec for ${part}`);
   const overrides = options.env ?? {};
   pid = startService(ctx, spec, overrides);
   ctx.state.pids[part] = pid;
@@ -123,6 +142,21 @@ export async function stopPart(
 }
 
 /**
+ * Points the running nginx at the first `replicas` handler replicas, or at all of them when
+ * omitted, without a restart (a reload: requests in flight finish). A later start of nginx
+ * renders every replica again.
+ */
+export async function setNginxReplicas(ctx: StackContext, replicas?: number): Promise<void> {
+  const all = ctx.state.ports.handlers;
+  const count = replicas ?? all.length;
+  if (!Number.isInteger(count) || count < 1 || count > all.length)
+    throw new Error(`nginx can send to 1..${all.length} replicas, not ${count}`);
+  const pid = livePid(ctx, 'nginx');
+  if (!pid) throw new Error('nginx is not running');
+  await reloadNginx(ctx, pid, all.slice(0, count));
+}
+
+/**
  * Brings the whole stack up (idempotent: running parts are kept, dead ones restarted), then
  * writes stack.env. Throws with the failing part and its log's last lines.
  */
@@ -134,10 +168,17 @@ export async function up(ctx: StackContext): Promise<Record<string, string>> {
     for (const p of stale) delete ctx.state.pids[p];
     ctx.save();
   }
-  // PostgreSQL and Kafka are the slow starters: bring them up side by side.
-  await Promise.all([startPart(ctx, 'postgres'), startPart(ctx, 'kafka')]);
+  // PostgreSQL and Kafka are the slow starters: bring them up side by side (a cluster's nodes
+  // must start together: none answers before a majority of the quorum runs).
+  const brokers = kafkaParts(ctx.state);
+  await Promise.all([
+    startPart(ctx, 'postgres'),
+    ...brokers.map((p) => startPart(ctx, p, { topics: false })),
+  ]);
+  await createTopics(ctx);
+  const s = ctx.state;
   await Promise.all(
-    [...handlerParts(ctx.state), 'consumer' as const, 'sender' as const].map((p) =>
+    [...handlerParts(s), ...consumerParts(s), ...senderParts(s)].map((p) =>
       startPart(ctx, p, { env: ctx.state.overrides[p] ?? {} }),
     ),
   );
@@ -156,20 +197,32 @@ export async function down(
   ctx: StackContext,
   options: { external?: readonly PartName[] } = {},
 ): Promise<void> {
-  const order: PartName[] = ['nginx', 'sender', ...handlerParts(ctx.state), 'consumer', 'kafka', 'postgres'];
-  for (const part of order) {
-    const pid = livePid(ctx, part);
-    if (pid) {
-      ctx.log(`stopping ${part} (pid ${pid})`);
-      await stopPart(ctx, part);
-    }
+  const s = ctx.state;
+  // Brokers stop together: one by one, the last ones would wait for a quorum that is gone.
+  const order: PartName[][] = [
+    ['nginx'],
+    ...senderParts(s).map((p) => [p]),
+    ...handlerParts(s).map((p) => [p]),
+    ...consumerParts(s).map((p) => [p]),
+    kafkaParts(s),
+    ['postgres'],
+  ];
+  for (const group of order) {
+    await Promise.all(
+      group.map(async (part) => {
+        const pid = livePid(ctx, part);
+        if (!pid) return;
+        ctx.log(`stopping ${part} (pid ${pid})`);
+        await stopPart(ctx, part);
+      }),
+    );
   }
   ctx.state.pids = {};
   ctx.state.overrides = {};
   ctx.save();
   const ours = allParts(ctx).filter((p) => !options.external?.includes(p));
   const ports = ours.map((p) => portOf(ctx, p).port);
-  if (ours.includes('kafka')) ports.push(ctx.state.ports.kafkaController);
+  for (const p of ours) if (partKind(p).kind === 'kafka') ports.push(kafkaNode(ctx, p).controller);
   const open: number[] = [];
   for (const port of ports) if (await portOpen(port)) open.push(port);
   if (open.length > 0)
@@ -216,7 +269,7 @@ export async function status(ctx: StackContext): Promise<PartStatus[]> {
           () => false,
         );
         detail = external ? 'external (DATABASE_URL)' : detail;
-      } else if (part === 'kafka' || part === 'nginx') {
+      } else if (partKind(part).kind === 'kafka' || part === 'nginx') {
         healthy = !!pid && (await portOpen(port));
         if (part === 'nginx' && healthy) healthy = await httpOk(`http://127.0.0.1:${port}/ping`);
       } else {
@@ -227,27 +280,31 @@ export async function status(ctx: StackContext): Promise<PartStatus[]> {
   );
 }
 
-/** The contract's stack.env keys. */
+const urls = (ports: number[]) => ports.map((p) => `http://127.0.0.1:${p}`).join(' ');
+
+/** The contract's stack.env keys (`*_URL` the first instance, `*_URLS` every one). */
 export function stackEnv(ctx: StackContext): Record<string, string> {
-  const { ports } = ctx.state;
+  const { ports, instances } = ctx.state;
   const { databaseUrl, senderDatabaseUrl } = databaseUrls(ctx);
   return {
     SENDER_URL: `http://127.0.0.1:${ports.sender}`,
     INGRESS_URL: `http://127.0.0.1:${ports.ingress}`,
     CONSUMER_URL: `http://127.0.0.1:${ports.consumer}`,
-    KAFKA_BROKERS: `127.0.0.1:${ports.kafka}`,
+    SENDER_URLS: urls(instances.senders),
+    CONSUMER_URLS: urls(instances.consumers),
+    KAFKA_BROKERS: brokerList(ctx).join(','),
     DATABASE_URL: databaseUrl,
     SENDER_DATABASE_URL: senderDatabaseUrl,
     SENDER_API_KEY: ctx.state.senderApiKey,
     RECEIVER_API_KEY: ctx.state.receiverApiKey,
     RECEIVER_SECRET: ctx.state.receiverSecret,
-    HANDLER_URLS: ports.handlers.map((p) => `http://127.0.0.1:${p}`).join(' '),
+    HANDLER_URLS: urls(ports.handlers),
   };
 }
 
 const shellQuote = (v: string) => (/^[\w@%+=:,./-]*$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`);
 
-function writeStackEnv(ctx: StackContext): Record<string, string> {
+export function writeStackEnv(ctx: StackContext): Record<string, string> {
   const env = stackEnv(ctx);
   const body = Object.entries(env)
     .map(([k, v]) => `${k}=${shellQuote(v)}`)

@@ -57,7 +57,7 @@ finish() {
   if ((status != 0)); then
     echo "compose-e2e: FAILED (exit $status); state and recent logs:" >&2
     compose ps >&2 || true
-    for s in init sender handler consumer nginx demo postgres kafka; do
+    for s in init sender handler consumer nginx api demo postgres kafka; do
       compose logs --no-color --tail 25 "$s" >&2 2>/dev/null || true
     done
   fi
@@ -117,10 +117,8 @@ curl -fsS -X GET "$sender/" -H "X-API-Key: $SENDER_API_KEY" >/dev/null
 reg=$(curl -fsS -X POST "$sender/register" -H "X-API-Key: $SENDER_API_KEY" \
   -d "{\"customer_id\":\"$customer\",\"webhook_url\":\"http://nginx:8081/webhook\"}")
 webhook_id=$(json webhook_id <<<"$reg")
-secret_token=$(json secret_token <<<"$reg")
+# No POST /secrets: the sender installed the webhook's secret on this stack's receiver (linked secrets).
 echo "registered $webhook_id"
-curl -fsS -X POST "$consumer/secrets" -H "X-API-Key: $RECEIVER_API_KEY" -H 'content-type: application/json' \
-  -d "{\"customer_id\":\"$customer\",\"secret\":\"$secret_token\"}" >/dev/null
 curl -fsS -X POST "$sender/emitter/start?customer_id=$customer&webhook_id=$webhook_id&rate=5" \
   -H "X-API-Key: $SENDER_API_KEY" >/dev/null
 deadline=$((SECONDS + 60))

@@ -87,7 +87,7 @@ describe(`docker compose project "${project}"`, () => {
       byService.set(name, [...(byService.get(name) ?? []), c]);
     }
     expect([...byService.keys()].filter((s) => s !== 'demo').sort()).toEqual(
-      ['consumer', 'handler', 'init', 'kafka', 'nginx', 'postgres', 'sender'].sort(),
+      ['api', 'consumer', 'handler', 'init', 'kafka', 'nginx', 'postgres', 'sender'].sort(),
     );
     expect(byService.get('handler')).toHaveLength(3);
     for (const [service, list] of byService) {

@@ -22,18 +22,18 @@ import {
   type PartName,
   type StackContext,
 } from '@hookpipe/stack';
+import { imagesFrom } from 'hookpipe/testing';
 import type { TestEnv } from '../env.js';
 import {
   leftoverContainers,
   removeContainers,
   startContainer,
-  startKafkaContainer,
+  startKafka,
   startNginxContainer,
-  startPostgresContainer,
+  startPostgres,
   stopContainer,
   type ContainerRef,
 } from './containers.js';
-import { imagesFrom } from './images.js';
 
 type ContainerPart = 'kafka' | 'postgres' | 'nginx';
 type Containers = Partial<Record<ContainerPart, ContainerRef>> & {
@@ -203,8 +203,8 @@ export async function setupContainers(log: (m: string) => void): Promise<() => P
   try {
     log(`starting ${images.kafka} on :${ports.kafka} and ${images.postgres} on :${pgPort}`);
     const [kafka, pg] = await Promise.all([
-      startKafkaContainer({ image: images.kafka, port: ports.kafka, stackDir: probe.dir }),
-      startPostgresContainer({
+      startKafka({ image: images.kafka, port: ports.kafka, stackDir: probe.dir }),
+      startPostgres({
         image: images.postgres,
         port: pgPort,
         password: randomBytes(18).toString('base64url'),

@@ -56,12 +56,34 @@ describe('docker-compose.yml', () => {
       'config',
       '-q',
     ]);
+    // The kafka3 profile, as a user runs it: compose/kafka3.env appended to .env.
+    const env3 = path.join(tmp, 'kafka3.env');
+    writeFileSync(
+      env3,
+      readFileSync(repoFile('.env.example'), 'utf8') +
+        readFileSync(repoFile('compose', 'kafka3.env'), 'utf8'),
+    );
+    await run('docker-compose', ['--env-file', env3, '-f', file, 'config', '-q']);
   });
 
-  it('has Kafka, PostgreSQL, the init job, the sender, 3 handler replicas, nginx, the consumer and a demo profile', () => {
+  it('has Kafka, PostgreSQL, the init job, the sender, 3 handler replicas, nginx, the consumer, the api proxy, a demo profile and a kafka3 profile', () => {
     expect(Object.keys(services).sort()).toEqual(
-      ['consumer', 'demo', 'handler', 'init', 'kafka', 'nginx', 'postgres', 'sender'].sort(),
+      [
+        'api',
+        'consumer',
+        'demo',
+        'handler',
+        'init',
+        'kafka',
+        'kafka-2',
+        'kafka-3',
+        'nginx',
+        'postgres',
+        'sender',
+      ].sort(),
     );
+    expect(services['kafka-2']!.profiles).toEqual(['kafka3']);
+    expect(services['kafka-3']!.profiles).toEqual(['kafka3']);
     expect(services.handler!.deploy?.replicas).toBe(3);
     expect(serviceEnv(services.handler!, envExample.values).HANDLER_REPLICAS).toBe('3');
     expect(services.demo!.profiles).toEqual(['demo']);
@@ -84,13 +106,25 @@ describe('docker-compose.yml', () => {
     expect(services.kafka!.image).toContain('${KAFKA_IMAGE:-');
     expect(services.postgres!.image).toContain('${POSTGRES_IMAGE:-');
     expect(services.nginx!.image).toContain('${NGINX_IMAGE:-');
+    expect(services.api!.image).toContain('${NGINX_IMAGE:-');
+    expect(services['kafka-2']!.image).toContain('${KAFKA_IMAGE:-');
     for (const name of ['init', 'sender', 'handler', 'consumer', 'demo']) {
       expect(services[name]!.image).toContain('${HOOKPIPE_IMAGE:-');
     }
   });
 
   it('gives every long-running service a healthcheck and orders start-up with depends_on conditions', () => {
-    for (const name of ['kafka', 'postgres', 'sender', 'handler', 'nginx', 'consumer']) {
+    for (const name of [
+      'kafka',
+      'postgres',
+      'sender',
+      'handler',
+      'nginx',
+      'consumer',
+      'api',
+      'kafka-2',
+      'kafka-3',
+    ]) {
       const hc = services[name]!.healthcheck;
       expect({ name, test: hc?.test?.[0], disabled: hc?.disable ?? false }).toEqual({
         name,
@@ -106,21 +140,22 @@ describe('docker-compose.yml', () => {
     expect(services.consumer!.depends_on).toEqual({ init: done, kafka: healthy, postgres: healthy });
     expect(services.nginx!.depends_on).toEqual({ handler: healthy });
     expect(services.demo!.depends_on).toEqual({ sender: healthy, consumer: healthy, nginx: healthy });
+    expect(services.api!.depends_on).toEqual({ sender: healthy, consumer: healthy });
   });
 
   it('publishes the contract ports 8080, 8081 and 8082 (and Kafka, PostgreSQL) on 127.0.0.1 only', () => {
-    const published = Object.fromEntries(
-      Object.entries(services).flatMap(([name, s]) =>
-        (s.ports ?? []).map((p) => [name, interpolate(p, envExample.values)]),
-      ),
-    );
-    expect(published).toEqual({
-      sender: '127.0.0.1:8080:8080',
-      nginx: '127.0.0.1:8081:8081',
-      consumer: '127.0.0.1:8082:8082',
-      kafka: '127.0.0.1:9092:29092',
-      postgres: '127.0.0.1:55432:5432',
-    });
+    // The default topology (no profile); the sender's and consumer's APIs through `api`.
+    const published = Object.entries(services)
+      .filter(([, s]) => !s.profiles)
+      .flatMap(([name, s]) => (s.ports ?? []).map((p) => `${name} ${interpolate(p, envExample.values)}`))
+      .sort();
+    expect(published).toEqual([
+      'api 127.0.0.1:8080:8080',
+      'api 127.0.0.1:8082:8082',
+      'kafka 127.0.0.1:9092:29092',
+      'nginx 127.0.0.1:8081:8081',
+      'postgres 127.0.0.1:55432:5432',
+    ]);
     expect(
       interpolate(serviceEnv(services.kafka!, envExample.values).KAFKA_ADVERTISED_LISTENERS!, {}),
     ).toContain('HOST://127.0.0.1:9092');

@@ -27,6 +27,8 @@ export interface EmitterCounters {
 export interface EmitterView {
   emitter_id: string;
   status: string;
+  /** The sender instance running it (SENDER_INSTANCE_ID). */
+  owner: string | null;
   counters: EmitterCounters;
 }
 

@@ -8,7 +8,7 @@ import { toJunit } from '../scenario/junit.js';
 import { loadScenario } from '../scenario/load.js';
 import type { Progress } from '../scenario/progress.js';
 import { runScenario, type Endpoints } from '../scenario/run.js';
-import { findStackEnv } from '../stack-env.js';
+import { endpointsOf, findStackEnv } from '../stack-env.js';
 
 export const RUN_USAGE = `usage: hookpipe run <scenario.yaml|scenario.json> [options]
 
@@ -41,16 +41,7 @@ function endpointsFrom(values: { 'env-file'?: string; 'sender-url'?: string }): 
     throw new UsageError(
       'where is the sender? Start the stack (hookpipe up), or set SENDER_URL and SENDER_API_KEY, or give --env-file',
     );
-  return {
-    senderUrl,
-    senderApiKey: v.SENDER_API_KEY,
-    ...(v.INGRESS_URL ? { ingressUrl: v.INGRESS_URL } : {}),
-    ...(v.CONSUMER_URL ? { consumerUrl: v.CONSUMER_URL } : {}),
-    ...(v.RECEIVER_API_KEY ? { receiverApiKey: v.RECEIVER_API_KEY } : {}),
-    ...(v.HANDLER_URLS ? { handlerUrls: v.HANDLER_URLS.split(/\s+/).filter(Boolean) } : {}),
-    ...(v.DATABASE_URL ? { databaseUrl: v.DATABASE_URL } : {}),
-    ...(v.SENDER_DATABASE_URL ? { senderDatabaseUrl: v.SENDER_DATABASE_URL } : {}),
-  };
+  return endpointsOf({ ...v, SENDER_URL: senderUrl, SENDER_API_KEY: v.SENDER_API_KEY });
 }
 
 /** Live progress on stderr: rewritten in place each second on a terminal, a plain line every 5 s otherwise. */

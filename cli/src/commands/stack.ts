@@ -5,6 +5,7 @@ import {
   clean,
   down,
   openContext,
+  scaleHandlers,
   stackEnv,
   startPart,
   status,
@@ -15,9 +16,10 @@ import {
 } from '@hookpipe/stack';
 import { EXIT, UsageError, type Command } from '../errors.js';
 
-const ENV_HELP = `env:   STACK_DIR (.stack), STACK_PORT_OFFSET (0), HANDLER_REPLICAS (3), SENDER_PORT, INGRESS_PORT,
-       CONSUMER_PORT, HANDLER_BASE_PORT, KAFKA_PORT, KAFKA_CONTROLLER_PORT, PG_PORT, DATABASE_URL,
-       KAFKA_HEAP_OPTS, LOG_LEVEL, LOG_EVENTS (on)`;
+const ENV_HELP = `env:   STACK_DIR (.stack), STACK_PORT_OFFSET (0), HANDLER_REPLICAS (3), STACK_SENDERS (1),
+       STACK_CONSUMERS (1), STACK_KAFKA_BROKERS (1 or 3), SENDER_PORT, INGRESS_PORT, CONSUMER_PORT,
+       HANDLER_BASE_PORT, KAFKA_PORT, KAFKA_CONTROLLER_PORT, PG_PORT, DATABASE_URL, KAFKA_HEAP_OPTS,
+       LOG_LEVEL, LOG_EVENTS (on). Scaled ports: docs/scaling.md`;
 
 export const STACK_USAGE: Record<string, string> = {
   up: `usage: hookpipe up
@@ -48,13 +50,18 @@ Stops one part (SIGTERM, or SIGKILL with --kill). exit: 0, 2 no such part`,
   restart: `usage: hookpipe restart <part> [--kill]
 
 Stops (SIGKILL with --kill) then starts one part. exit: 0 healthy again, 1 it did not start, 2 no such part`,
+  scale: `usage: hookpipe scale handlers <n>
+
+Runs n handler replicas (1..9) behind nginx at run time: new ones start and are healthy before
+nginx is reloaded to send them requests; removed ones leave nginx first, then drain and stop. No
+accepted request is dropped. exit: 0, 1 a replica did not start, 2 usage`,
 };
 
 function printSummary(env: Record<string, string>, stackFile: string): void {
   const rows = [
-    ['sender', env.SENDER_URL],
+    ['sender', env.SENDER_URLS ?? env.SENDER_URL],
     ['ingress (nginx)', env.INGRESS_URL],
-    ['consumer', env.CONSUMER_URL],
+    ['consumer', env.CONSUMER_URLS ?? env.CONSUMER_URL],
     ['dashboard', `${env.CONSUMER_URL}/dashboard`],
     ['handlers', env.HANDLER_URLS],
     ['kafka', env.KAFKA_BROKERS],
@@ -86,7 +93,8 @@ export const stackCommand: Command = async (command, argv) => {
     options: { json: { type: 'boolean' }, kill: { type: 'boolean' } },
   });
   const takesPart = command === 'start' || command === 'stop' || command === 'restart';
-  if (positionals.length > (takesPart ? 1 : 0)) throw new UsageError(`unexpected "${positionals.join(' ')}"`);
+  const expected = command === 'scale' ? 2 : takesPart ? 1 : 0;
+  if (positionals.length > expected) throw new UsageError(`unexpected "${positionals.join(' ')}"`);
   const ctx = openContext({});
   switch (command) {
     case 'up': {
@@ -109,7 +117,7 @@ export const stackCommand: Command = async (command, argv) => {
       else
         for (const r of rows) {
           console.log(
-            `${r.part.padEnd(10)} ${(r.healthy ? 'healthy' : 'DOWN').padEnd(8)} port ${String(r.port).padEnd(6)} ${r.pid ? `pid ${r.pid}` : ''} ${r.detail}`,
+            `${r.part.padEnd(11)} ${(r.healthy ? 'healthy' : 'DOWN').padEnd(8)} port ${String(r.port).padEnd(6)} ${r.pid ? `pid ${r.pid}` : ''} ${r.detail}`,
           );
         }
       return rows.every((r) => r.healthy) ? EXIT.ok : EXIT.failed;
@@ -130,6 +138,17 @@ export const stackCommand: Command = async (command, argv) => {
       const part = partOf(ctx, positionals[0]);
       await stopPart(ctx, part, values.kill ? { signal: 'SIGKILL' } : {});
       await startPart(ctx, part);
+      return EXIT.ok;
+    }
+    case 'scale': {
+      const [what, raw] = positionals;
+      const n = Number(raw);
+      if (what !== 'handlers' || !Number.isInteger(n) || n < 1 || n > 9)
+        throw new UsageError('say how many handler replicas: hookpipe scale handlers <1..9>');
+      const { added, removed } = await scaleHandlers(ctx, n);
+      console.log(
+        `handlers: ${n} replica(s)${added.length ? `, started ${added.join(', ')}` : ''}${removed.length ? `, drained and stopped ${removed.join(', ')}` : ''}`,
+      );
       return EXIT.ok;
     }
     default:

@@ -94,3 +94,19 @@ export async function preflight(api: Api, label: string, health: string, keyed: 
   if (auth.status === 401 || auth.status === 403)
     throw new UnreachableError(`the ${label} at ${api.baseUrl} refused the API key (${auth.status})`, false);
 }
+
+/** Every row of a paged list (`{data, next_cursor}`), 500 a page. */
+export async function allPages<T>(api: Api, path: string): Promise<T[]> {
+  const out: T[] = [];
+  let cursor: string | null = null;
+  do {
+    const sep = path.includes('?') ? '&' : '?';
+    const answer = await api.expect(
+      'GET',
+      `${path}${sep}limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+    );
+    out.push(...((answer.json.data ?? []) as T[]));
+    cursor = (answer.json.next_cursor as string | null | undefined) ?? null;
+  } while (cursor);
+  return out;
+}

@@ -1,26 +1,11 @@
 import { reconcile } from '@hookpipe/stack';
-import type { Api } from './api.js';
+import { allPages, type Api } from './api.js';
 import { countAnswers, summarizeDeliveries, type DeliveryRow, type Measurements } from './measures.js';
 import { reconcileScope, type RunContext } from './progress.js';
 import { durationMs } from './types.js';
 
 // Attempt logs are fetched one message at a time: a few at once keeps the sender responsive.
 const LOG_CONCURRENCY = 8;
-
-async function allPages<T>(api: Api, path: string): Promise<T[]> {
-  const out: T[] = [];
-  let cursor: string | null = null;
-  do {
-    const sep = path.includes('?') ? '&' : '?';
-    const answer = await api.expect(
-      'GET',
-      `${path}${sep}limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
-    );
-    out.push(...((answer.json.data ?? []) as T[]));
-    cursor = (answer.json.next_cursor as string | null | undefined) ?? null;
-  } while (cursor);
-  return out;
-}
 
 async function eachLimited<T>(
   items: readonly T[],

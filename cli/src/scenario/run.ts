@@ -19,6 +19,8 @@ export interface Endpoints {
   senderUrl: string;
   senderApiKey: string;
   ingressUrl?: string;
+  /** The ingress as the sender reaches it, when not at `ingressUrl` (a sender in a container). */
+  senderIngressUrl?: string;
   consumerUrl?: string;
   receiverApiKey?: string;
   handlerUrls?: string[];
@@ -114,6 +116,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   const target = typeof scenario.target === 'string' ? undefined : scenario.target;
   const secret = target?.secret_env ? process.env[target.secret_env] : target?.secret;
   const runId = makeRunId(started);
+  const hookIngress = e.senderIngressUrl ?? e.ingressUrl;
   const signal = options.signal ?? new AbortController().signal;
   const ctx: RunContext = {
     scenario,
@@ -123,7 +126,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     ...(stack && e.databaseUrl && e.senderDatabaseUrl
       ? { databases: { databaseUrl: e.databaseUrl, senderDatabaseUrl: e.senderDatabaseUrl } }
       : {}),
-    ...(e.ingressUrl && stack ? { ingressUrl: e.ingressUrl } : {}),
+    ...(hookIngress && stack ? { ingressUrl: hookIngress } : {}),
     timeScale: options.timeScale ?? 1,
     signal,
     now,
@@ -136,7 +139,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   await defineEventTypes(sender, scenario);
   const registered = await registerWebhooks(sender, scenario, {
     runId,
-    ...(e.ingressUrl ? { ingressUrl: e.ingressUrl } : {}),
+    ...(hookIngress ? { ingressUrl: hookIngress } : {}),
     ...(secret ? { secret } : {}),
   });
   ctx.hooks = registered.map((r) => r.webhook);

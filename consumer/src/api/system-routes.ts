@@ -1,5 +1,5 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
-import { errorMessage, metricsHandler, type Logger, type Registry } from '@hookpipe/lib';
+import { errorMessage, metricsHandler, withTimeout, type Logger, type Registry } from '@hookpipe/lib';
 import { defineRoute } from '@hookpipe/lib/api';
 import type { EventConsumerStatus } from '../pipeline/event-consumer.js';
 import type { LagView } from '../lag.js';
@@ -20,14 +20,6 @@ const Readiness = <S extends string>(status: S) =>
 
 // Kafka being down must not hang /stats: the database totals are still worth answering with.
 const LAG_TIMEOUT_MS = 3000;
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Kafka did not answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 export function registerSystemRoutes(app: OpenAPIHono, deps: SystemDeps): void {
   app.get('/ping', (c) => c.json({ message: 'pong', service: 'consumer' }));
@@ -132,7 +124,7 @@ export function registerSystemRoutes(app: OpenAPIHono, deps: SystemDeps): void {
       let lag: LagView | null = null;
       let lagError: string | undefined;
       try {
-        lag = await withTimeout(deps.lag(), LAG_TIMEOUT_MS);
+        lag = await withTimeout(deps.lag(), LAG_TIMEOUT_MS, 'Kafka');
       } catch (err) {
         lagError = errorMessage(err);
         deps.logger.warn({ err }, 'could not read consumer lag');

@@ -81,7 +81,27 @@ export function makeEventConsumer(options: EventConsumerOptions) {
     restarts = 0;
     memberId = e.payload.memberId;
     logger.info({ memberId, assignment: e.payload.memberAssignment }, 'joined consumer group');
+    dropRevokedHolds(e.payload.memberAssignment);
   });
+
+  /**
+   * A rebalance took partitions away (another consumer of the group has them now): their waits
+   * end here. Their records' not-before headers still hold for the new owner, which reads from
+   * the committed offset and waits the same; resuming them here means that, should one come
+   * back to this member, it is not left paused with no timer to resume it.
+   */
+  function dropRevokedHolds(assignment: Record<string, number[]>): void {
+    for (const [k, { timer }] of holds) {
+      const slash = k.lastIndexOf('/');
+      const topic = k.slice(0, slash);
+      const partition = Number(k.slice(slash + 1));
+      if (assignment[topic]?.includes(partition)) continue;
+      clearTimeout(timer);
+      holds.delete(k);
+      infraAttempts.delete(k);
+      consumer.resume([{ topic, partitions: [partition] }]);
+    }
+  }
   consumer.on(consumer.events.CRASH, (e) => {
     joined = false;
     logger.error({ err: e.payload.error, restart: e.payload.restart }, 'consumer crashed');

@@ -70,13 +70,30 @@ export function makeKafka(options: {
   });
 }
 
+/** How topics are replicated: copies of each partition, and how many must have a write (acks=all). */
+export interface Replication {
+  factor: number;
+  minInsync: number;
+}
+
 /**
- * Creates the contract's topics when missing (idempotent) with explicit partition counts.
- * Returns the names it created.
+ * The replication a cluster of `brokers` gets: one copy on one broker; on three or more, three
+ * copies with two in sync, so one broker may be down (or restarting) while every write still
+ * lands on two.
+ */
+export function replicationFor(brokers: number): Replication {
+  if (brokers >= 3) return { factor: 3, minInsync: 2 };
+  return { factor: Math.max(1, brokers), minInsync: 1 };
+}
+
+/**
+ * Creates the contract's topics when missing (idempotent) with explicit partition counts and
+ * replication (default: one copy, for one broker). Returns the names it created.
  */
 export async function ensureTopics(
   kafka: Kafka,
   partitions: { events: number; retry: number; dlq: number } = DEFAULT_PARTITIONS,
+  replication: Replication = replicationFor(1),
 ): Promise<string[]> {
   const admin = kafka.admin();
   await admin.connect();
@@ -90,7 +107,11 @@ export async function ensureTopics(
     if (wanted.length === 0) return [];
     await admin.createTopics({
       waitForLeaders: true,
-      topics: wanted.map((t) => ({ ...t, replicationFactor: 1 })),
+      topics: wanted.map((t) => ({
+        ...t,
+        replicationFactor: replication.factor,
+        configEntries: [{ name: 'min.insync.replicas', value: String(replication.minInsync) }],
+      })),
     });
     return wanted.map((t) => t.topic);
   } finally {

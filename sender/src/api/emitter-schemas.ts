@@ -131,6 +131,10 @@ export const EmitterSchema = z
     ends_at: z.string().nullable(),
     stopped_at: z.string().nullable(),
     stop_reason: z.string().nullable(),
+    owner: z.string().nullable().openapi({
+      description:
+        'The sender instance (SENDER_INSTANCE_ID) that runs it, or ran it last; null while no instance holds it',
+    }),
     counters: z.object({
       sent: z.number(),
       delivered: z.number(),

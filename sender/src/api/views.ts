@@ -60,6 +60,7 @@ export function emitterView(e: EmitterRow, counts: EmitterCounts | undefined): z
     ends_at: iso(e.endsAt),
     stopped_at: iso(e.stoppedAt),
     stop_reason: e.stopReason,
+    owner: e.owner,
     counters: {
       sent: c.get('sent') ?? 0,
       delivered: c.get('delivered') ?? 0,

@@ -1,15 +1,8 @@
-import { delay, errorMessage, newId, type Clock, type Logger } from '@hookpipe/lib';
-import type { EventCatalog } from '../event-types/catalog.js';
-import type { SenderMetrics } from '../metrics.js';
-import type { NewDelivery } from '../model/delivery.js';
+import { newId } from '@hookpipe/lib';
 import type { EmitterRow } from '../model/emitter.js';
-import type { WebhookRow } from '../model/webhook.js';
-import type { EmittersStore } from '../store/emitters-store.js';
-import { makePayloadSource, hashKey } from './catalog.js';
-import { dueCount, emitterEvent, tickMs } from './events.js';
-
-/** How often a running emitter re-reads its webhook (a PATCHed static payload takes effect). */
-const WEBHOOK_REFRESH_MS = 2000;
+import type { EmitterLeasesStore } from '../store/emitter-leases-store.js';
+import { makeLeaseKeeper } from './leases.js';
+import { runEmitter, type EmitterLoopDeps } from './run-loop.js';
 
 /** What a start asks for: the run's settings as its emitter row keeps them. */
 export type StartOptions = Pick<
@@ -25,34 +18,31 @@ export interface EmitterManager {
   start(webhook: { id: string; customerId: string }, options: StartOptions): Promise<StartResult>;
   /** Stops the webhook's running emitter and resolves once its loop has ended; null if it never had one. */
   stop(webhookId: string, reason?: string): Promise<EmitterRow | null>;
-  /** Starts loops for every emitter the database says is running (after a restart). */
+  /**
+   * Leases the running emitters nobody holds (after a restart: the ones this instance or a dead
+   * one ran) and starts their loops; from then on renews and acquires every third of the lease.
+   */
   resume(): Promise<number>;
-  /** Ends every loop in this process, leaving them running in the database (resumed at next start). */
+  /** Ends every loop in this process and releases their leases: they stay running, for another instance. */
   close(): Promise<void>;
 }
 
-export interface EmitterManagerDeps {
-  emitterRows: EmittersStore;
-  /** The webhook an emitter feeds: its scheme and static payload. */
-  webhookOf: (id: string) => Promise<WebhookRow | null>;
-  catalog: EventCatalog;
-  logger: Logger;
-  clock: Clock;
-  metrics: SenderMetrics;
-  /** Told after each enqueue, so the worker looks for due work at once. */
-  notify: () => void;
-  seed: number | undefined;
-  oversizedBytes: number;
-  maxBacklog: number;
+export interface EmitterManagerDeps extends EmitterLoopDeps {
+  leases: Pick<EmitterLeasesStore, 'acquire' | 'renew' | 'release'>;
+  /** SENDER_EMITTER_LEASE_MS: a dead instance's emitters move to another within about this long. */
+  leaseMs: number;
+  /** Emitters this process runs at most (SENDER_MAX_EMITTERS, also the limit on running ones overall). */
   maxRunning: number;
 }
 
 /**
- * Runs emitters: one loop per running emitter, ticking at its rate and writing each tick's
- * events to the outbox in one transaction. Starts and stops of one webhook are serialised.
+ * Runs emitters: one loop per running emitter this instance holds the lease of (see leases.ts),
+ * ticking at its rate and writing each tick's events to the outbox in one transaction. Starts
+ * and stops of one webhook are serialised within the process; across processes the database
+ * decides (one running emitter per webhook, one owner per emitter).
  */
 export function makeEmitterManager(deps: EmitterManagerDeps): EmitterManager {
-  const { emitterRows, logger, clock } = deps;
+  const { emitterRows, logger, clock, owner } = deps;
   const loops = new Map<string, { abort: AbortController; done: Promise<void> }>();
   const locks = new Map<string, Promise<unknown>>();
   let closed = false;
@@ -71,139 +61,30 @@ export function makeEmitterManager(deps: EmitterManagerDeps): EmitterManager {
   function spawn(e: EmitterRow) {
     if (loops.has(e.id) || closed) return;
     const abort = new AbortController();
-    const done = run(e, abort.signal)
+    const done = runEmitter(e, deps, abort.signal)
       .catch((err: unknown) => logger.error({ err, emitterId: e.id }, 'emitter loop crashed'))
       .finally(() => loops.delete(e.id));
     loops.set(e.id, { abort, done });
   }
 
-  async function run(e: EmitterRow, signal: AbortSignal): Promise<void> {
-    const log = logger.child({ emitterId: e.id, webhookId: e.webhookId });
-    const { catalog } = deps;
-    const source = makePayloadSource(
-      deps.seed,
-      [hashKey(e.customerId), e.emitted],
-      (type) => catalog.cached(type)?.schema,
-    );
-    const check = (type: string, data: Record<string, unknown>) =>
-      catalog.cached(type)?.check?.(data) ?? null;
-    let webhook: WebhookRow | null = null;
-    let webhookAt = -Infinity;
-    const tick = tickMs(e.rate);
-    let since = clock();
-    let done = 0;
-    let emitted = e.emitted;
-    let delivered: Awaited<ReturnType<EmittersStore['lastDelivered']>> = null;
-    let deliveredAt = 0;
-    let paused = false;
-    let failing = false;
-    log.info({ rate: e.rate, maxCount: e.maxCount, endsAt: e.endsAt, faults: e.faults }, 'emitter running');
-    while (!signal.aborted) {
-      const now = clock();
-      const remaining = e.maxCount === null ? Infinity : e.maxCount - emitted;
-      if ((e.endsAt && now >= e.endsAt.getTime()) || remaining <= 0) {
-        const why = remaining <= 0 ? `count ${e.maxCount} reached` : 'duration reached';
-        await emitterRows.finish(e.id, 'completed', why, now);
-        log.info({ emitted, reason: why }, 'emitter completed');
-        return;
-      }
-      try {
-        let n = dueCount({ rate: e.rate, since, done, now, remaining });
-        // Behind by more than a second (a slow database, a paused process): carry on at the rate
-        // from here instead of sending the arrears in one burst.
-        if (n > Math.ceil(e.rate) + 1) {
-          n = Math.min(n, Math.ceil(e.rate));
-          since = now;
-          done = 1 - n; // so that, with these n counted, nothing more is owed at `now`
-        }
-        if (n > 0) {
-          const room = deps.maxBacklog - (await emitterRows.backlog(e.id));
-          if (room <= 0) {
-            if (!paused) log.warn({ maxBacklog: deps.maxBacklog }, 'emitter paused: backlog full');
-            paused = true;
-            since = now;
-            done = 0;
-          } else {
-            if (paused) log.info('emitter resumed: backlog has room');
-            paused = false;
-            n = Math.min(n, room);
-            if (now - webhookAt > WEBHOOK_REFRESH_MS) {
-              webhook = await deps.webhookOf(e.webhookId);
-              if (webhookAt === -Infinity) await catalog.missing(e.eventTypes);
-              webhookAt = now;
-            }
-            if (!webhook) {
-              log.info('emitter’s webhook is gone: loop ends');
-              return;
-            }
-            if ((e.faults.duplicate_id ?? 0) > 0 && now - deliveredAt > 1000) {
-              delivered = await emitterRows.lastDelivered(e);
-              deliveredAt = now;
-            }
-            const at = new Date(now);
-            const rows: NewDelivery[] = [];
-            let invalid = 0;
-            let why: { type: string; reason: string } | null = null;
-            for (let i = 0; i < n; i++) {
-              const event = emitterEvent({
-                source,
-                eventTypes: e.eventTypes,
-                faults: e.faults,
-                simulate: e.simulate,
-                oversizedBytes: deps.oversizedBytes,
-                now: at,
-                webhookId: e.webhookId,
-                customerId: e.customerId,
-                emitterId: e.id,
-                scheme: webhook.signatureScheme,
-                payload: webhook.payload,
-                check,
-                delivered,
-              });
-              if ('invalid' in event) {
-                invalid += 1;
-                why ??= { type: event.type, reason: event.invalid };
-              } else {
-                rows.push(event);
-              }
-            }
-            const batch = await emitterRows.emitBatch(e.id, rows, now, invalid);
-            if (!batch.live) {
-              log.info('emitter no longer running in the database (or its webhook is gone): loop ends');
-              return;
-            }
-            if (why) {
-              deps.metrics.invalidPayloads.inc({ source: 'emitter' }, invalid);
-              log.warn(
-                { invalid, eventType: why.type, reason: why.reason },
-                'generated data failed its schema: not sent',
-              );
-            }
-            done += n;
-            emitted += batch.inserted + invalid;
-            deps.metrics.enqueued.inc({ source: 'emitter' }, batch.inserted);
-            deps.notify();
-          }
-        }
-      } catch (err) {
-        // Once per outage at warn; the ticks that keep failing meanwhile at debug.
-        log[failing ? 'debug' : 'warn']({ err: errorMessage(err) }, 'emitter tick failed; retrying');
-        failing = true;
-        await delay(1000, signal);
-        continue;
-      }
-      if (failing) log.info('emitter ticks work again');
-      failing = false;
-      await delay(tick, signal);
-    }
-  }
+  const keeper = makeLeaseKeeper({
+    leases: deps.leases,
+    owner,
+    leaseMs: deps.leaseMs,
+    logger,
+    running: () => [...loops.keys()],
+    room: () => (closed ? 0 : deps.maxRunning - loops.size),
+    acquired: (e) => spawn(e),
+    lost: (id) => loops.get(id)?.abort.abort(),
+  });
 
   return {
     start(webhook, options) {
       return withLock(webhook.id, async (): Promise<StartResult> => {
         const existing = await emitterRows.current(webhook.id);
         if (existing?.status === 'running') {
-          spawn(existing);
+          // Another instance's (alive, or found by the next lease round once its lease runs out).
+          if (existing.owner === owner) spawn(existing);
           return { ok: true, emitter: existing, created: false };
         }
         if ((await emitterRows.countRunning()) >= deps.maxRunning) {
@@ -227,6 +108,8 @@ export function makeEmitterManager(deps: EmitterManagerDeps): EmitterManager {
           concurrency: options.concurrency,
           startedAt: new Date(now),
           endsAt: options.durationMs === null ? null : new Date(now + options.durationMs),
+          owner,
+          leaseMs: deps.leaseMs,
         });
         // Another sender may have won the race for this webhook: theirs is the one.
         const emitter = inserted ?? (await emitterRows.current(webhook.id));
@@ -251,17 +134,22 @@ export function makeEmitterManager(deps: EmitterManagerDeps): EmitterManager {
     },
 
     async resume() {
-      const running = await emitterRows.list({ status: 'running', limit: deps.maxRunning * 10 });
-      for (const e of running) spawn(e);
-      if (running.length > 0) logger.info({ emitters: running.length }, 'emitters resumed');
-      return running.length;
+      const n = await keeper.round();
+      if (n > 0) logger.info({ emitters: n, owner }, 'emitters resumed');
+      keeper.start();
+      return n;
     },
 
     async close() {
       closed = true;
+      await keeper.stop();
+      const ids = [...loops.keys()];
       const all = [...loops.values()];
       for (const l of all) l.abort.abort();
       await Promise.all(all.map((l) => l.done));
+      await deps.leases
+        .release(owner, ids)
+        .catch((err: unknown) => logger.warn({ err }, 'could not release emitter leases (they run out)'));
     },
   };
 }

@@ -28,4 +28,8 @@ export interface EmitterRow {
   endsAt: Date | null;
   stoppedAt: Date | null;
   stopReason: string | null;
+  /** The sender instance (SENDER_INSTANCE_ID) that runs it, or ran it last; null when none. */
+  owner: string | null;
+  /** Until when `owner` holds it (the database's clock); past it, another instance may take it. */
+  leaseUntil: Date | null;
 }

@@ -4,7 +4,7 @@ import type { EmitterRow, EmitterStatus, SimulateShares } from '../model/emitter
 import type { FaultShares } from '../model/fault-kinds.js';
 import { insertDeliveries } from './enqueue.js';
 
-interface Row {
+export interface Row {
   id: string;
   webhook_id: string;
   customer_id: string;
@@ -21,9 +21,11 @@ interface Row {
   ends_at: Date | null;
   stopped_at: Date | null;
   stop_reason: string | null;
+  owner: string | null;
+  lease_until: Date | null;
 }
 
-const toEmitter = (r: Row): EmitterRow => ({
+export const toEmitter = (r: Row): EmitterRow => ({
   id: r.id,
   webhookId: r.webhook_id,
   customerId: r.customer_id,
@@ -40,9 +42,17 @@ const toEmitter = (r: Row): EmitterRow => ({
   endsAt: r.ends_at,
   stoppedAt: r.stopped_at,
   stopReason: r.stop_reason,
+  owner: r.owner,
+  leaseUntil: r.lease_until,
 });
 
-export type NewEmitter = Omit<EmitterRow, 'status' | 'emitted' | 'stoppedAt' | 'stopReason'>;
+/** What a start writes; `owner` takes the new run's lease at once (for `leaseMs`). */
+export type NewEmitter = Omit<
+  EmitterRow,
+  'status' | 'emitted' | 'stoppedAt' | 'stopReason' | 'leaseUntil'
+> & {
+  leaseMs: number;
+};
 
 export interface EmitterCounts {
   counters: Map<string, number>;
@@ -53,12 +63,13 @@ export interface EmitterCounts {
 /** Emitter runs, their counters, and the outbox rows they write. */
 export function makeEmittersStore(pool: Pool) {
   return {
-    /** Inserts a running emitter; null when the webhook already has one running. */
+    /** Inserts a running emitter leased to its owner; null when the webhook already has one running. */
     async insert(e: NewEmitter): Promise<EmitterRow | null> {
       const { rows } = await pool.query<Row>(
         `INSERT INTO emitters (id, webhook_id, customer_id, status, rate, max_count, duration_ms, event_types, faults,
-                               concurrency, started_at, ends_at, simulate)
-         VALUES ($1, $2, $3, 'running', $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                               concurrency, started_at, ends_at, simulate, owner, lease_until)
+         VALUES ($1, $2, $3, 'running', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,
+                 clock_timestamp() + $14::int * interval '1 millisecond')
          ON CONFLICT (webhook_id) WHERE status = 'running' DO NOTHING
          RETURNING *`,
         [
@@ -74,6 +85,8 @@ export function makeEmittersStore(pool: Pool) {
           e.startedAt,
           e.endsAt,
           JSON.stringify(e.simulate),
+          e.owner,
+          e.leaseMs,
         ],
       );
       return rows[0] ? toEmitter(rows[0]) : null;
@@ -106,17 +119,21 @@ export function makeEmittersStore(pool: Pool) {
       return Number(rows[0]?.n ?? 0);
     },
 
-    /** Ends a run (only a running one: stopping twice keeps the first stop). */
+    /**
+     * Ends a run (only a running one: stopping twice keeps the first stop). With `owner`, only
+     * while that instance still owns it: a run completes by its owner's count, never a stale one's.
+     */
     async finish(
       id: string,
       status: 'stopped' | 'completed',
       reason: string,
       now: number,
+      owner?: string,
     ): Promise<EmitterRow | null> {
       const { rows } = await pool.query<Row>(
         `UPDATE emitters SET status = $2, stopped_at = $3, stop_reason = $4
-         WHERE id = $1 AND status = 'running' RETURNING *`,
-        [id, status, new Date(now), reason],
+         WHERE id = $1 AND status = 'running' AND ($5::text IS NULL OR owner = $5) RETURNING *`,
+        [id, status, new Date(now), reason, owner ?? null],
       );
       return rows[0] ? toEmitter(rows[0]) : null;
     },
@@ -125,10 +142,13 @@ export function makeEmittersStore(pool: Pool) {
      * Puts one tick's events in the outbox, bumps the emitter's `emitted` and its `sent` counters
      * in the same transaction (so a restart resumes the count exactly). `invalid` events (data its
      * type's schema refused) are counted as emitted, under `invalid`, and not sent. `live` is false
-     * when the emitter is no longer running or its webhook is gone.
+     * when the emitter is no longer running, no longer `owner`'s (another instance took it over),
+     * or its webhook is gone: the row lock makes a takeover and a batch of the old owner's
+     * exclude each other, so no event is emitted by two instances.
      */
     async emitBatch(
       emitterId: string,
+      owner: string,
       rows: readonly NewDelivery[],
       now: number,
       invalid = 0,
@@ -136,8 +156,8 @@ export function makeEmittersStore(pool: Pool) {
       if (rows.length === 0 && invalid === 0) return { inserted: 0, live: true };
       return withTransaction(pool, async (client) => {
         const running = await client.query(
-          `SELECT 1 FROM emitters WHERE id = $1 AND status = 'running' FOR UPDATE`,
-          [emitterId],
+          `SELECT 1 FROM emitters WHERE id = $1 AND status = 'running' AND owner = $2 FOR UPDATE`,
+          [emitterId, owner],
         );
         if (running.rowCount === 0) return { inserted: 0, live: false };
         const n = await insertDeliveries(client, rows, now);

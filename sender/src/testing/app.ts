@@ -6,6 +6,7 @@ import { makeEventCatalog } from '../event-types/catalog.js';
 import type { Linker } from '../linked/linker.js';
 import { makeSenderMetrics } from '../metrics.js';
 import { makeSecretBox } from '../secrets.js';
+import { makeEmitterLeasesStore } from '../store/emitter-leases-store.js';
 import { makeEmittersStore } from '../store/emitters-store.js';
 import { makeEventTypesStore } from '../store/event-types-store.js';
 import { makeEventsStore } from '../store/events-store.js';
@@ -56,6 +57,9 @@ export function testApp(options: { pool: pg.Pool; apiKey: string; corsOrigins?: 
       oversizedBytes: 1024,
       maxBacklog: 10,
       maxRunning: 1,
+      owner: 'test',
+      leases: makeEmitterLeasesStore(pool),
+      leaseMs: 10_000,
     }),
     metrics,
     notify: () => undefined,
