@@ -140,12 +140,12 @@ describe('what a scheme refuses', () => {
     created.push(wh.webhook_id);
     expect(wh.secret_token).toMatch(/^[0-9a-f]{64}$/);
     const patched = await api.patch(`/webhooks/${wh.webhook_id}`, { signature_scheme: 'stripe' });
-    expect(patched.status).toBe(400);
+    expect(patched.status).toBe(409);
     expect(JSON.stringify(patched.json)).toMatch(/fixed at registration/);
     const stale = await api.post(
       `/emitter/start?customer_id=${encodeURIComponent(customer)}&webhook_id=${wh.webhook_id}&fault_stale_timestamp=0.5`,
     );
-    expect(stale.status).toBe(400);
+    expect(stale.status).toBe(409);
     expect(JSON.stringify(stale.json)).toMatch(/signs no timestamp/);
   });
 });
