@@ -27,6 +27,8 @@ interface FaultProfile {
 
 export interface Snapshot {
   webhooks: Set<string>;
+  /** Every sender secret and its expiry (a rotation of an older webhook adds one and ends the others). */
+  senderSecrets: { id: string; expires_at: string | null }[];
   lastDelivery: string;
   runningEmitters: Set<string>;
   eventTypes: Set<string>;
@@ -54,6 +56,9 @@ export function makeStackState(env: TestEnv) {
     async snapshot(): Promise<Snapshot> {
       return {
         webhooks: ids(await senderDb.query<{ id: string }>('SELECT id FROM webhooks')),
+        senderSecrets: await senderDb.query<{ id: string; expires_at: string | null }>(
+          'SELECT id::text, expires_at::text FROM webhook_secrets',
+        ),
         lastDelivery: (
           await senderDb.query<{ id: string }>('SELECT coalesce(max(id), 0)::text AS id FROM deliveries')
         )[0]!.id,
@@ -77,15 +82,14 @@ export function makeStackState(env: TestEnv) {
     },
 
     /**
-     * The secrets the fuzzer's webhooks sign with and the receiver secrets it installed, for the
-     * log check. Only distinctive ones: a generated secret may be `0000000000000000`, which any
+     * The sender secrets the fuzzer made (registrations, rotations) and the receiver secrets it
+     * installed, for the log check. Only distinctive ones: a generated secret may be `0000000000000000`, which any
      * log holds by chance (Kafka's segment files are named with twenty zeros).
      */
     async fuzzSecrets(snap: Snapshot): Promise<{ label: string; value: string }[]> {
-      const webhooks = await this.newWebhooks(snap);
       const sent = await senderDb.query<{ webhook_id: string; secret: string }>(
-        "SELECT webhook_id, secret FROM webhook_secrets WHERE webhook_id = ANY($1) AND secret NOT LIKE 'sealed1:%'",
-        [webhooks],
+        "SELECT webhook_id, secret FROM webhook_secrets WHERE NOT (id::text = ANY($1)) AND secret NOT LIKE 'sealed1:%'",
+        [snap.senderSecrets.map((s) => s.id)],
       );
       const before = new Set(snap.receiverSecrets.map((s) => s.id));
       const installed = (
@@ -93,7 +97,7 @@ export function makeStackState(env: TestEnv) {
       ).filter((s) => !before.has(s.id));
       return [
         ...sent.map((s) => ({
-          label: `the secret of the fuzzer's webhook ${s.webhook_id}`,
+          label: `a secret the fuzzer gave webhook ${s.webhook_id}`,
           value: s.secret,
         })),
         ...installed.map((s) => ({ label: `receiver secret ${s.id} the fuzzer installed`, value: s.secret })),
@@ -149,9 +153,18 @@ export function makeStackState(env: TestEnv) {
          WHERE id > $1 AND status IN ('pending', 'held')`,
         [snap.lastDelivery],
       );
-      // Generated secrets like sixteen zeros: left stored, the end-of-run log scan would find them
-      // in any log by chance (fuzzSecrets checks the distinctive ones before this).
-      await senderDb.query('DELETE FROM webhook_secrets WHERE webhook_id = ANY($1)', [made]);
+      // Secrets like sixteen zeros (its own webhooks', or a rotation's of an older webhook): left
+      // stored, the end-of-run log scan would find them in any log by chance (fuzzSecrets checks
+      // the distinctive ones before this). The older webhooks sign as before again.
+      await senderDb.query('DELETE FROM webhook_secrets WHERE NOT (id::text = ANY($1))', [
+        snap.senderSecrets.map((s) => s.id),
+      ]);
+      await senderDb.query(
+        `UPDATE webhook_secrets w SET expires_at = s.expires_at
+         FROM unnest($1::bigint[], $2::timestamptz[]) AS s(id, expires_at)
+         WHERE w.id = s.id AND w.expires_at IS DISTINCT FROM s.expires_at`,
+        [snap.senderSecrets.map((s) => s.id), snap.senderSecrets.map((s) => s.expires_at)],
+      );
       await senderDb.query('DELETE FROM event_types WHERE NOT (type = ANY($1))', [[...snap.eventTypes]]);
 
       // The receiver: secrets and fault profiles as they were.
