@@ -114,12 +114,14 @@ describe('event types defined by a JSON Schema', () => {
     const unknown = await api.post(`/emitter/start?${q}`, { event_types: [unique('no.such.type')] });
     expect(unknown.status).toBe(409);
     expect(JSON.stringify(unknown.json)).toMatch(/unknown event type/);
+    expect(unknown.json.error).toBe('unknown_event_type');
     const refused = await api.post(`/webhooks/${wh.webhook_id}/trigger`, {
       type,
       overrides: { amount_due: 5 },
     });
     expect(refused.status).toBe(409);
     expect(JSON.stringify(refused.json)).toMatch(/amount_due/);
+    expect(refused.json.error).toBe('event_data_invalid');
     expect((await api.post(`/webhooks/${wh.webhook_id}/trigger`, { type: unique('nope') })).status).toBe(409);
 
     const started = await api.post(`/emitter/start?${q}`, { event_types: [type], count: 500, rate: 250 });
