@@ -11,12 +11,38 @@
  * `positive_data_acceptance` (every other check still applies to it).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { logOffsets, scanForSecrets, stackLogFiles, formatLeaks } from '@hookpipe/stack';
+import { logOffsets, stackLogFiles, formatLeaks } from '@hookpipe/stack';
 import { getTestEnv, openLocalStack, type TestEnv } from '../env.js';
+import { fuzzLeaks } from './log-leaks.js';
 import { freshFuzzDir, fuzz, requireTools, validateDocument } from './schemathesis.js';
 import { makeStackState, type Snapshot } from './stack-state.js';
 
 const EVENT_TYPES_EXCEPTION = 'POST /event-types';
+
+/**
+ * The seeded rows as schemathesis dictionaries: half of the ids it sends to the routes that read or
+ * replay one are theirs, the other half generated as usual. On a stack where earlier suites left
+ * many rows, a generated id hardly ever names one, and every call would be a 404. (DELETE is left
+ * to generated ids and the stateful links, so that the seeded rows last the run.)
+ */
+function seededData(seeded: { deadLetters: number[]; events: string[] }): string {
+  const bind = (names: string[], param: string, dictionary: string) =>
+    [
+      '[[operations]]',
+      `include-name = ${JSON.stringify(names)}`,
+      `parameters = { "path.${param}" = { dictionary = "${dictionary}", probability = 0.5 } }`,
+    ].join('\n');
+  return [
+    '[dictionaries.dead-letters]',
+    // The path parameter is text (digits), so the entries are too.
+    `values = ${JSON.stringify(seeded.deadLetters.map(String))}`,
+    '[dictionaries.events]',
+    `values = ${JSON.stringify(seeded.events)}`,
+    bind(['GET /dead-letters/{id}', 'POST /dead-letters/{id}/replay'], 'id', 'dead-letters'),
+    bind(['GET /events/{webhookId}'], 'webhookId', 'events'),
+    '',
+  ].join('\n');
+}
 
 let env: TestEnv;
 let state: ReturnType<typeof makeStackState>;
@@ -65,15 +91,19 @@ describe('the OpenAPI documents say exactly what the APIs do', () => {
     async () => {
       expect(await validateDocument(env.consumerUrl, 'consumer')).toBeNull();
       // Without an event and a dead letter, the routes that take one by id only ever answer 404.
-      await state.seedReceiver();
-      const result = await fuzz({ baseUrl: env.consumerUrl, apiKey: env.receiverApiKey, maxTimeS: 60 });
+      const result = await fuzz({
+        baseUrl: env.consumerUrl,
+        apiKey: env.receiverApiKey,
+        maxTimeS: 60,
+        config: seededData(await state.seedReceiver()),
+      });
       expect(result, 'schemathesis on the consumer').toBeNull();
     },
   );
 
   it.runIf(local)('no secret the fuzzer made reached a log', async () => {
     const secrets = await state.fuzzSecrets(snap!);
-    const leaks = scanForSecrets(stackLogFiles(openLocalStack().logsDir), secrets, logsFrom);
+    const leaks = fuzzLeaks(stackLogFiles(openLocalStack().logsDir), secrets, logsFrom);
     expect(leaks, formatLeaks(leaks)).toEqual([]);
   });
 });

@@ -77,7 +77,11 @@ export interface FuzzOptions {
   extra?: readonly string[];
   /** Warnings the run may give (their titles); any other fails it. */
   expectedWarnings?: readonly string[];
+  /** A schemathesis.toml for this run (test data for parameters: see seededData in openapi.test.ts). */
+  config?: string;
 }
+
+let runs = 0;
 
 /** The titles of the warnings a run printed. */
 function warningsOf(output: string): string[] {
@@ -112,6 +116,12 @@ export async function fuzz(options: FuzzOptions): Promise<string | null> {
     '--no-color',
     ...(options.extra ?? []),
   ];
+  if (options.config !== undefined) {
+    const file = path.join(FUZZ_DIR, `schemathesis-${++runs}.toml`);
+    writeFileSync(file, options.config);
+    // A global option: before `run`.
+    args.unshift('--config-file', file);
+  }
   const result = await run(tool('st'), args, (options.maxTimeS + 120) * 1000);
   const unexpected = warningsOf(result.output).filter((w) => !options.expectedWarnings?.includes(w));
   if (result.code === 0 && unexpected.length === 0) return null;

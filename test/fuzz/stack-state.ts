@@ -107,9 +107,11 @@ export function makeStackState(env: TestEnv) {
     /**
      * An event and a dead letter on the receiver, so that the fuzzer reaches the routes that read
      * or replay one by id. They come through the sender like any delivery (a webhook on the
-     * stack's ingress, its secret linked), for a customer of their own.
+     * stack's ingress, its secret linked), for a customer of their own. Answers their ids (the
+     * events' webhook ids), for the fuzzer's dictionary: on a stack where earlier suites left
+     * many rows, a generated id would hardly ever name one.
      */
-    async seedReceiver(): Promise<void> {
+    async seedReceiver(): Promise<{ deadLetters: number[]; events: string[] }> {
       const customer = unique('fuzz-seed');
       const created = await sender.post('/webhooks', {
         customer_id: customer,
@@ -122,16 +124,24 @@ export function makeStackState(env: TestEnv) {
           type: 'order.created',
           overrides,
         });
-      for (const res of [await trigger({}), await trigger({ simulate: { fail: 'always' } })]) {
+      const always = { simulate: { fail: 'always' } };
+      for (const overrides of [{}, {}, always, always, always]) {
+        const res = await trigger(overrides);
         if (res.status !== 202) throw new Error(`seed event: ${res.status} ${JSON.stringify(res.json)}`);
       }
       const q = `customer_id=${encodeURIComponent(customer)}`;
+      let seeded = { deadLetters: [] as number[], events: [] as string[] };
       await pollUntil(
-        async () =>
-          (await dataOf(receiver, `/events?${q}`)).length > 0 &&
-          (await dataOf(receiver, `/dead-letters?${q}`)).length > 0,
-        { timeoutMs: 60_000, intervalMs: 500, what: 'the seeded event and dead letter on the receiver' },
+        async () => {
+          seeded = {
+            deadLetters: (await dataOf<{ id: number }>(receiver, `/dead-letters?${q}`)).map((d) => d.id),
+            events: (await dataOf<{ webhook_id: string }>(receiver, `/events?${q}`)).map((e) => e.webhook_id),
+          };
+          return seeded.deadLetters.length === 3 && seeded.events.length === 2;
+        },
+        { timeoutMs: 60_000, intervalMs: 500, what: 'the seeded events and dead letters on the receiver' },
       );
+      return seeded;
     },
 
     async restore(snap: Snapshot): Promise<void> {
