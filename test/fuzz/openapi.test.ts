@@ -18,28 +18,37 @@ import { freshFuzzDir, fuzz, requireTools, validateDocument } from './schemathes
 import { makeStackState, type Snapshot } from './stack-state.js';
 
 const EVENT_TYPES_EXCEPTION = 'POST /event-types';
-const REPLAY_ONE = 'POST /dead-letters/{id}/replay';
+
+/** The receiver's operations that take one dead letter by id, and those that act on many by filter. */
+const ONE_DEAD_LETTER = ['GET /dead-letters/{id}', 'POST /dead-letters/{id}/replay'];
+const DELETE_ONE = 'DELETE /dead-letters/{id}';
+const BY_FILTER = ['POST /dead-letters/replay', 'POST /dead-letters/purge'];
+const flags = (flag: string, names: readonly string[]) => names.flatMap((n) => [flag, n]);
 
 /**
- * The seeded rows as schemathesis dictionaries: half of the ids it sends to the routes that read or
- * replay one are theirs, the other half generated as usual. On a stack where earlier suites left
- * many rows, a generated id hardly ever names one, and every call would be a 404. (DELETE is left
- * to generated ids and the stateful links, so that the seeded rows last the run.)
+ * The seeded rows as schemathesis dictionaries: half of the ids it sends to `operations` are
+ * theirs, the other half generated as usual. On a stack where earlier suites left many rows, a
+ * generated id hardly ever names one, and every call would be a 404.
  */
-function seededData(seeded: { deadLetters: number[]; events: string[] }): string {
-  const bind = (names: string[], param: string, dictionary: string) =>
-    [
-      '[[operations]]',
-      `include-name = ${JSON.stringify(names)}`,
-      `parameters = { "path.${param}" = { dictionary = "${dictionary}", probability = 0.5 } }`,
-    ].join('\n');
+function seededData(
+  seeded: { deadLetters: number[]; events: string[] },
+  operations: { deadLetters: readonly string[] },
+): string {
+  const bind = (names: readonly string[], param: string, dictionary: string) =>
+    names.length === 0
+      ? ''
+      : [
+          '[[operations]]',
+          `include-name = ${JSON.stringify(names)}`,
+          `parameters = { "path.${param}" = { dictionary = "${dictionary}", probability = 0.5 } }`,
+        ].join('\n');
   return [
     '[dictionaries.dead-letters]',
     // The path parameter is text (digits), so the entries are too.
     `values = ${JSON.stringify(seeded.deadLetters.map(String))}`,
     '[dictionaries.events]',
     `values = ${JSON.stringify(seeded.events)}`,
-    bind(['GET /dead-letters/{id}', REPLAY_ONE], 'id', 'dead-letters'),
+    bind(operations.deadLetters, 'id', 'dead-letters'),
     bind(['GET /events/{webhookId}'], 'webhookId', 'events'),
     '',
   ].join('\n');
@@ -92,24 +101,40 @@ describe('the OpenAPI documents say exactly what the APIs do', () => {
     async () => {
       expect(await validateDocument(env.consumerUrl, 'consumer')).toBeNull();
       // Without an event and a dead letter, the routes that take one by id only ever answer 404.
-      // Replaying one by id runs on its own, on rows seeded just before it: in the first run the
-      // bulk replay and purge by filter may use up every dead letter seeded for it.
-      const result = await fuzz({
-        baseUrl: env.consumerUrl,
-        apiKey: env.receiverApiKey,
-        maxTimeS: 50,
-        config: seededData(await state.seedReceiver()),
-        extra: ['--exclude-name', REPLAY_ONE],
-      });
-      expect(result, 'schemathesis on the consumer (all but replaying one dead letter)').toBeNull();
-      const replayOne = await fuzz({
-        baseUrl: env.consumerUrl,
-        apiKey: env.receiverApiKey,
-        maxTimeS: 12,
-        config: seededData(await state.seedReceiver()),
-        extra: ['--include-name', REPLAY_ONE],
-      });
-      expect(replayOne, `schemathesis on the consumer's ${REPLAY_ONE}`).toBeNull();
+      // The operations that remove dead letters (one by id; many by filter, which may match every
+      // one) run after the others, each on rows seeded just before it, so that none uses up the
+      // rows another needs. Every operation is fuzzed, with every check.
+      const runs: { what: string; maxTimeS: number; extra: string[]; deadLetters: readonly string[] }[] = [
+        {
+          what: 'all but removing dead letters',
+          maxTimeS: 40,
+          extra: flags('--exclude-name', [DELETE_ONE, ...BY_FILTER]),
+          deadLetters: ONE_DEAD_LETTER,
+        },
+        {
+          what: DELETE_ONE,
+          maxTimeS: 8,
+          extra: flags('--include-name', [DELETE_ONE]),
+          deadLetters: [DELETE_ONE],
+        },
+        {
+          what: BY_FILTER.join(', '),
+          maxTimeS: 10,
+          extra: flags('--include-name', BY_FILTER),
+          deadLetters: [],
+        },
+      ];
+      for (const run of runs) {
+        const config = seededData(await state.seedReceiver(), { deadLetters: run.deadLetters });
+        const result = await fuzz({
+          baseUrl: env.consumerUrl,
+          apiKey: env.receiverApiKey,
+          maxTimeS: run.maxTimeS,
+          config,
+          extra: run.extra,
+        });
+        expect(result, `schemathesis on the consumer: ${run.what}`).toBeNull();
+      }
     },
   );
 
