@@ -109,18 +109,20 @@ describe('event types defined by a JSON Schema', () => {
     const wh = await register(api, { customer_id: customer, webhook_url: rx.url, payload });
     created.push(wh.webhook_id);
 
-    // Unknown types and data the schema refuses are 400 before anything is sent.
+    // Unknown types and data the schema refuses conflict with the catalog (409) before anything is sent.
     const q = `customer_id=${encodeURIComponent(customer)}&webhook_id=${wh.webhook_id}`;
     const unknown = await api.post(`/emitter/start?${q}`, { event_types: [unique('no.such.type')] });
-    expect(unknown.status).toBe(400);
+    expect(unknown.status).toBe(409);
     expect(JSON.stringify(unknown.json)).toMatch(/unknown event type/);
+    expect(unknown.json.error).toBe('unknown_event_type');
     const refused = await api.post(`/webhooks/${wh.webhook_id}/trigger`, {
       type,
       overrides: { amount_due: 5 },
     });
-    expect(refused.status).toBe(400);
+    expect(refused.status).toBe(409);
     expect(JSON.stringify(refused.json)).toMatch(/amount_due/);
-    expect((await api.post(`/webhooks/${wh.webhook_id}/trigger`, { type: unique('nope') })).status).toBe(400);
+    expect(refused.json.error).toBe('event_data_invalid');
+    expect((await api.post(`/webhooks/${wh.webhook_id}/trigger`, { type: unique('nope') })).status).toBe(409);
 
     const started = await api.post(`/emitter/start?${q}`, { event_types: [type], count: 500, rate: 250 });
     expect(started.status).toBe(201);

@@ -140,12 +140,34 @@ describe('what a scheme refuses', () => {
     created.push(wh.webhook_id);
     expect(wh.secret_token).toMatch(/^[0-9a-f]{64}$/);
     const patched = await api.patch(`/webhooks/${wh.webhook_id}`, { signature_scheme: 'stripe' });
-    expect(patched.status).toBe(400);
+    expect(patched.status).toBe(409);
     expect(JSON.stringify(patched.json)).toMatch(/fixed at registration/);
+    expect(patched.json.error).toBe('signature_scheme_fixed');
     const stale = await api.post(
       `/emitter/start?customer_id=${encodeURIComponent(customer)}&webhook_id=${wh.webhook_id}&fault_stale_timestamp=0.5`,
     );
-    expect(stale.status).toBe(400);
+    expect(stale.status).toBe(409);
     expect(JSON.stringify(stale.json)).toMatch(/signs no timestamp/);
+    expect(stale.json.error).toBe('fault_unsupported');
+  });
+
+  it('409 for a rotation to a secret the webhook’s scheme cannot take; the old secret still signs', async () => {
+    const customer = unique('schemes-rotate');
+    const wh = await register(api, { customer_id: customer, webhook_url: rx.url('standard-webhooks') });
+    created.push(wh.webhook_id);
+    // A printable secret fits the document (github and stripe take one), not a standard-webhooks webhook.
+    const res = await api.post(`/webhooks/${wh.webhook_id}/rotate-secret`, {
+      secret: 'a printable secret, not whsec_',
+    });
+    expect(res.status).toBe(409);
+    expect(res.json).toMatchObject({
+      error: 'secret_scheme_mismatch',
+      message: expect.stringMatching(/whsec_/),
+    });
+    const secrets = await senderDb.query<{ expires_at: string | null }>(
+      'SELECT expires_at FROM webhook_secrets WHERE webhook_id = $1',
+      [wh.webhook_id],
+    );
+    expect(secrets).toEqual([{ expires_at: null }]);
   });
 });

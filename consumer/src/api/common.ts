@@ -59,7 +59,9 @@ export function deadLetterSelectionSchema<F extends z.ZodType>(max: number, filt
   const limit = z.number().int().min(1).max(max).default(max);
   return z.union(
     [
-      z.object({ ids: z.array(z.number().int().min(1)).min(1).max(max), limit }).strict(),
+      z
+        .object({ ids: z.array(z.number().int().min(1).max(Number.MAX_SAFE_INTEGER)).min(1).max(max), limit })
+        .strict(),
       z.object({ filter, limit }).strict(),
     ],
     { error: 'give exactly one of ids or filter' },

@@ -1,12 +1,6 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
-import {
-  ApiError,
-  DEFAULT_SIGNATURE_SCHEME,
-  PRINTABLE_SECRET_PATTERN,
-  SECRET_PATTERN,
-  SIGNATURE_SCHEMES,
-} from '@hookpipe/lib';
-import { defineRoute, textField } from '@hookpipe/lib/api';
+import { ApiError, DEFAULT_SIGNATURE_SCHEME, SIGNATURE_SCHEMES } from '@hookpipe/lib';
+import { defineRoute, schemeSecretBody, textField } from '@hookpipe/lib/api';
 import type { SecretsStore } from '../store/secrets-store.js';
 import { customerIdParam, idParam } from './common.js';
 
@@ -26,43 +20,8 @@ const SecretSchema = z
 const customerId = textField(1, 255).openapi({ example: 'demo' });
 const label = textField(0, 200).optional();
 
-/**
- * A secret and its scheme, as two strict objects so that the JSON Schema itself says which secrets
- * a scheme takes: Standard Webhooks (the default) a `whsec_` secret, GitHub and Stripe any
- * printable ASCII string of 16–256 characters.
- */
-const SecretBody = z.union(
-  [
-    z
-      .object({
-        customer_id: customerId,
-        secret: z
-          .string()
-          .regex(SECRET_PATTERN, 'must be whsec_ followed by base64 of 16-128 bytes')
-          .openapi({
-            example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
-          }),
-        signature_scheme: z.literal('standard-webhooks').optional().openapi({ description: 'The default' }),
-        label,
-      })
-      .strict(),
-    z
-      .object({
-        customer_id: customerId,
-        secret: z
-          .string()
-          .regex(PRINTABLE_SECRET_PATTERN, 'must be 16-256 printable ASCII characters')
-          .openapi({ example: 'my GitHub webhook secret' }),
-        signature_scheme: z.enum(['github', 'stripe']),
-        label,
-      })
-      .strict(),
-  ],
-  {
-    error:
-      'the secret does not fit signature_scheme: standard-webhooks (the default) takes whsec_ + base64 of 16-128 bytes, github and stripe 16-256 printable ASCII characters',
-  },
-);
+/** A secret and its scheme: the JSON Schema says which secrets each scheme takes. */
+const SecretBody = schemeSecretBody({ customer_id: customerId, label }, (secret) => secret);
 
 export function registerSecretRoutes(app: OpenAPIHono, deps: { secrets: SecretsStore }): void {
   defineRoute(

@@ -22,20 +22,26 @@ export interface InputIssue {
   keys?: readonly string[];
   /** For a union none of whose branches matched: each branch's own issues. */
   errors?: readonly (readonly InputIssue[])[];
+  /** For a record key that failed its schema: why. */
+  issues?: readonly InputIssue[];
 }
 
 /**
- * A union none of whose branches matched says only "Invalid input". When one branch came closest
- * (fewest issues), its issues are what is wrong; on a tie the union's own message stands (give it
- * one, e.g. "give exactly one of ids or filter").
+ * What an issue means for the caller. A union none of whose branches matched says only "Invalid
+ * input": when one branch came closest (fewest issues), its issues are what is wrong; on a tie
+ * the union's own message stands (give it one, e.g. "give exactly one of ids or filter").
  */
-function explainUnion(issue: InputIssue): readonly InputIssue[] {
+function explain(issue: InputIssue): readonly InputIssue[] {
+  // A record's bad key says only "Invalid key in record": its own issues say why, at the key.
+  if (issue.code === 'invalid_key' && issue.issues?.length) {
+    return issue.issues.flatMap((inner) => explain({ ...inner, path: [...issue.path, ...inner.path] }));
+  }
   if (issue.code !== 'invalid_union' || !issue.errors?.length) return [issue];
   const sizes = issue.errors.map((branch) => branch.length);
   const fewest = Math.min(...sizes);
   if (sizes.filter((n) => n === fewest).length > 1) return [issue];
   const branch = issue.errors[sizes.indexOf(fewest)]!;
-  return branch.flatMap((inner) => explainUnion({ ...inner, path: [...issue.path, ...inner.path] }));
+  return branch.flatMap((inner) => explain({ ...inner, path: [...issue.path, ...inner.path] }));
 }
 
 /** One entry of a `validation_failed` answer's `details`. */
@@ -51,7 +57,7 @@ export interface FieldProblem {
  * entry per key ("unknown field").
  */
 export function validationError(location: InputLocation, issues: readonly InputIssue[]): ApiError {
-  const details: FieldProblem[] = issues.flatMap(explainUnion).flatMap((issue) => {
+  const details: FieldProblem[] = issues.flatMap(explain).flatMap((issue) => {
     const at = issue.path.map(String).join('.');
     if (issue.code === 'unrecognized_keys' && issue.keys) {
       return issue.keys.map((key) => ({
@@ -99,7 +105,7 @@ const errorContent = (description: string) => ({
 export const STANDARD_ERRORS = {
   400: errorContent(
     'Invalid input: `validation_failed` (`details` lists each field and what is wrong with it), ' +
-      '`invalid_json`, `body_required` or `invalid_cursor`',
+      '`invalid_json` or `body_required`',
   ),
   401: errorContent('Missing, unknown, revoked or expired X-API-Key (`unauthorized`)'),
   403: errorContent('The key lacks the scope this route needs (`missing_scope`; `details.missing` names it)'),

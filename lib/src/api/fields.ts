@@ -14,3 +14,70 @@ export const textField = (min: number, max: number) =>
     .max(max, `must be at most ${max} characters`)
     // eslint-disable-next-line no-control-regex -- control characters are what it refuses
     .regex(/^[^\x00-\x1f\x7f]*$/, 'must not contain control characters');
+
+// PostgreSQL's jsonb cannot hold U+0000 (a 500 from the database otherwise).
+// eslint-disable-next-line no-control-regex -- NUL is what it refuses
+const NO_NUL = /^[^\x00]*$/;
+const NUL_MESSAGE = 'must not contain NUL (U+0000)';
+
+/** The path to the first string or key in `value` that holds NUL, or null when none does. */
+function findNul(value: unknown, at: PropertyKey[]): PropertyKey[] | null {
+  if (typeof value === 'string') return NO_NUL.test(value) ? null : at;
+  if (Array.isArray(value)) {
+    for (const [i, item] of value.entries()) {
+      const found = findNul(item, [...at, i]);
+      if (found) return found;
+    }
+    return null;
+  }
+  if (value !== null && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      if (!NO_NUL.test(key)) return [...at, key];
+      const found = findNul(item, [...at, key]);
+      if (found) return found;
+    }
+  }
+  return null;
+}
+
+const noNul = (value: unknown, ctx: z.RefinementCtx) => {
+  const at = findNul(value, []);
+  if (at) ctx.addIssue({ code: 'custom', path: at, message: NUL_MESSAGE });
+};
+
+// One schema without a `type`: each keyword constrains only the kind of value it applies to
+// (`pattern` strings, `propertyNames` and `additionalProperties` objects, `items` arrays), and it
+// refers to itself, so it reaches every depth.
+const SELF = { $ref: '#/components/schemas/JsonValue' };
+const jsonValue = z
+  .unknown()
+  .superRefine(noNul)
+  .openapi('JsonValue', {
+    description: 'Any JSON value; no string or key in it contains NUL (U+0000)',
+    pattern: NO_NUL.source,
+    propertyNames: { pattern: NO_NUL.source },
+    items: SELF,
+    additionalProperties: SELF,
+  } as never);
+
+/**
+ * A JSON object the database stores (jsonb): any keys and values, but no string or key at any
+ * depth may contain NUL (U+0000), which jsonb cannot hold. Documented exactly, through the
+ * `JsonValue` component; a NUL is a 400 naming where it is.
+ */
+export const jsonObjectField = () =>
+  z
+    .record(z.string(), jsonValue)
+    .superRefine(noNul)
+    .openapi({ propertyNames: { pattern: NO_NUL.source } } as never);
+
+// The text of a JSON number: what a query parameter of type number or integer holds.
+const JSON_NUMBER = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$/;
+
+/**
+ * A number in the query string, checked by `schema` (documented as it). Only the text of a
+ * number is read as one: not '', ' 1', '0x10' or 'Infinity', which a plain coercion turns into a
+ * number the document never allowed.
+ */
+export const queryNumber = <T extends z.ZodType<number>>(schema: T) =>
+  z.preprocess((v) => (typeof v === 'string' && JSON_NUMBER.test(v) ? Number(v) : v), schema);

@@ -8,3 +8,4 @@ export * from './fields.js';
 export * from './keys/index.js';
 export * from './on-error.js';
 export * from './route.js';
+export * from './scheme-secret.js';

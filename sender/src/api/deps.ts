@@ -61,12 +61,34 @@ export function checkTarget(deps: ApiDeps, url: string): void {
   if (!verdict.ok) throw validationError('body', [{ path: ['webhook_url'], message: verdict.message }]);
 }
 
-/** The user's own secret checked against the scheme (400 naming `secret`), or a new one. */
+/**
+ * The user's own secret, or a new one. The request's schema already matched the secret to the
+ * scheme it names; one that does not fit the scheme a webhook already has (a rotation) is a
+ * conflict with the webhook, 409 `secret_scheme_mismatch`.
+ */
 export function secretFor(scheme: SignatureScheme, given: string | undefined): string {
   if (given === undefined) return generateSchemeSecret(scheme);
   const problem = secretProblem(scheme, given);
-  if (problem) throw validationError('body', [{ path: ['secret'], message: problem }]);
+  if (problem) {
+    throw new ApiError(409, 'secret_scheme_mismatch', `secret does not fit this webhook: ${problem}`);
+  }
   return given;
+}
+
+/*
+ * Event types and their schemas are the catalog's state: a request naming a type it lacks, or
+ * whose data a user type's schema refuses, conflicts with that state (409), as opposed to a
+ * request the document itself refuses (400).
+ */
+
+/** 409 `unknown_event_type`. */
+export function unknownEventType(type: string): ApiError {
+  return new ApiError(409, 'unknown_event_type', `unknown event type ${type} (GET /event-types lists them)`);
+}
+
+/** 409 `event_data_invalid`: an event's data does not fit its type's schema. */
+export function eventDataInvalid(message: string): ApiError {
+  return new ApiError(409, 'event_data_invalid', message);
 }
 
 /**

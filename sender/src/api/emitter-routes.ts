@@ -1,69 +1,71 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { ApiError } from '@hookpipe/lib';
-import { defineRoute, validationError } from '@hookpipe/lib/api';
+import { defineRoute } from '@hookpipe/lib/api';
 import { EVENT_TYPES } from '../emitters/catalog.js';
 import type { StartOptions } from '../emitters/manager.js';
 import type { EmitterRow } from '../model/emitter.js';
 import { FAULT_KINDS, type FaultShares } from '../model/fault-kinds.js';
-import { requireWebhook, type ApiDeps } from './deps.js';
+import { requireWebhook, unknownEventType, type ApiDeps } from './deps.js';
+import {
+  EmitterSchema,
+  ListEmittersQuery,
+  makeEmitterSchemas,
+  StopQuery,
+  type EmitterBodyInput,
+  type EmitterQueryInput,
+} from './emitter-schemas.js';
 import type { AppEnv } from './env.js';
-import { EmitterBody, EmitterQuery, EmitterSchema, ListEmittersQuery, StopQuery } from './schemas.js';
 import { emitterView } from './views.js';
 
 const tags = ['emitters'];
 
+/** Shares in their order of drawing, each cut to what the ones before it left: what a draw gives each. */
+function inForce<K extends string>(
+  order: readonly K[],
+  given: Partial<Record<K, number>>,
+): Partial<Record<K, number>> {
+  const out: Partial<Record<K, number>> = {};
+  let left = 1;
+  for (const key of order) {
+    const share = Math.min(given[key] ?? 0, left);
+    if (share > 0) out[key] = share;
+    left -= share;
+  }
+  return out;
+}
+
 /**
  * Start options from the query string and/or a JSON body (the body wins on a field given in
- * both), checked against the configured bounds.
+ * both); shares that add up past 1 are cut as the draw cuts them, so the emitter shows what it does.
  */
 export function startOptions(
-  query: z.output<typeof EmitterQuery>,
-  body: z.output<typeof EmitterBody>,
+  query: EmitterQueryInput,
+  body: EmitterBodyInput,
   settings: ApiDeps['settings'],
 ): StartOptions {
-  const faults: FaultShares = {};
   const q = query as Record<string, unknown>;
+  const given: FaultShares = {};
   for (const kind of FAULT_KINDS) {
     const share = body.faults?.[kind] ?? q[`fault_${kind}`];
-    if (typeof share === 'number' && share > 0) faults[kind] = share;
+    if (typeof share === 'number') given[kind] = share;
   }
-  const total = Object.values(faults).reduce((s, v) => s + v, 0);
-  const simulate = {
-    retry: body.simulate?.retry ?? query.simulate_retry ?? 0,
-    dead: body.simulate?.dead ?? query.simulate_dead ?? 0,
-  };
-  const rate = body.rate ?? query.rate ?? settings.emitterRate;
-  const concurrency = body.concurrency ?? query.concurrency ?? settings.emitterConcurrency;
-  const problems: { path: string[]; message: string }[] = [];
-  if (total > 1) problems.push({ path: ['faults'], message: 'fault shares add up to more than 1' });
-  if (simulate.retry + simulate.dead > 1) {
-    problems.push({ path: ['simulate'], message: 'simulate shares add up to more than 1' });
-  }
-  if (rate > settings.emitterMaxRate) {
-    problems.push({
-      path: ['rate'],
-      message: `must be at most ${settings.emitterMaxRate} (SENDER_EMITTER_MAX_RATE)`,
-    });
-  }
-  if (concurrency > settings.deliveryConcurrency) {
-    problems.push({
-      path: ['concurrency'],
-      message: `must be at most ${settings.deliveryConcurrency} (SENDER_DELIVERY_CONCURRENCY)`,
-    });
-  }
-  if (problems.length > 0) throw validationError('query', problems);
+  const simulate = inForce(['dead', 'retry'], {
+    dead: body.simulate?.dead ?? query.simulate_dead,
+    retry: body.simulate?.retry ?? query.simulate_retry,
+  });
   return {
-    rate,
+    rate: body.rate ?? query.rate ?? settings.emitterRate,
     maxCount: body.count ?? query.count ?? null,
     durationMs: body.duration ?? query.duration ?? null,
     eventTypes: body.event_types ?? query.event_types ?? [...EVENT_TYPES],
-    faults,
-    simulate,
-    concurrency,
+    faults: inForce(FAULT_KINDS, given),
+    simulate: { retry: simulate.retry ?? 0, dead: simulate.dead ?? 0 },
+    concurrency: body.concurrency ?? query.concurrency ?? settings.emitterConcurrency,
   };
 }
 
 export function addEmitterRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps): void {
+  const { EmitterQuery, EmitterBody } = makeEmitterSchemas(deps.settings);
   const view = async (rows: EmitterRow[]) => {
     const counts = await deps.emitterRows.counts(rows.map((r) => r.id));
     return rows.map((r) => emitterView(r, counts.get(r.id)));
@@ -95,29 +97,26 @@ export function addEmitterRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps): void 
       responses: {
         201: { description: 'Started', schema: EmitterSchema },
         200: { description: 'Already running: the running emitter, unchanged', schema: EmitterSchema },
-        400: {
-          description: 'Invalid options, an unknown event type, or a fault the webhook’s scheme cannot have',
-        },
         404: { description: 'No such webhook for this customer' },
-        409: { description: 'The webhook is disabled, or too many emitters are running' },
+        409: {
+          description:
+            'The webhook is disabled (`webhook_disabled`), too many emitters are running (`emitter_limit`), the ' +
+            'catalog lacks an event type (`unknown_event_type`), or the webhook’s scheme cannot have a fault ' +
+            '(`fault_unsupported`: a github webhook signs no timestamp to make stale)',
+        },
       },
     },
     async (c, { query, body }) => {
       const options = startOptions(query, body, deps.settings);
       const webhook = await ownedWebhook(query.customer_id, query.webhook_id);
       const unknown = await deps.catalog.missing(options.eventTypes);
-      if (unknown !== null) {
-        throw validationError(body.event_types ? 'body' : 'query', [
-          { path: ['event_types'], message: `unknown event type ${unknown} (GET /event-types lists them)` },
-        ]);
-      }
+      if (unknown !== null) throw unknownEventType(unknown);
       if (webhook.signatureScheme === 'github' && options.faults.stale_timestamp !== undefined) {
-        throw validationError(body.faults ? 'body' : 'query', [
-          {
-            path: body.faults ? ['faults', 'stale_timestamp'] : ['fault_stale_timestamp'],
-            message: 'a github webhook signs no timestamp, so it cannot be stale',
-          },
-        ]);
+        throw new ApiError(
+          409,
+          'fault_unsupported',
+          `webhook ${webhook.id} signs with github, which signs no timestamp: it cannot have stale_timestamp faults`,
+        );
       }
       if (webhook.status !== 'ACTIVE') {
         throw new ApiError(

@@ -1,7 +1,7 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { ApiError, newId } from '@hookpipe/lib';
-import { defineRoute, validationError } from '@hookpipe/lib/api';
-import type { ApiDeps } from './deps.js';
+import { defineRoute } from '@hookpipe/lib/api';
+import { eventDataInvalid, type ApiDeps } from './deps.js';
 import type { AppEnv } from './env.js';
 import { EventAnswerSchema, EventBody } from './schemas.js';
 
@@ -25,8 +25,11 @@ export function addEventRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps): void {
       database: true,
       responses: {
         202: { description: 'Accepted and queued', schema: EventAnswerSchema },
-        400: { description: 'Invalid input, or `data` fails the schema of a user event type' },
-        409: { description: 'This event id was used for a different request' },
+        409: {
+          description:
+            'This event id was used for a different request (`event_id_conflict`), or `data` fails the schema of ' +
+            'a user event type (`event_data_invalid`)',
+        },
         413: { description: '`data` is larger than SENDER_MAX_EVENT_BYTES' },
       },
     },
@@ -41,11 +44,7 @@ export function addEventRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps): void {
       }
       // A user type's data is checked against its schema; other types' data is sent as given.
       const problem = (await deps.catalog.lookup(body.type))?.check?.(body.data);
-      if (problem) {
-        throw validationError('body', [
-          { path: ['data'], message: `fails the schema of ${body.type}: ${problem}` },
-        ]);
-      }
+      if (problem) throw eventDataInvalid(`data fails the schema of ${body.type}: ${problem}`);
       const now = deps.clock();
       const result = await deps.events.ingest(
         {
@@ -93,14 +92,14 @@ export function addEventRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps): void {
       }),
       database: true,
       responses: {
-        200: { description: 'Deliveries and their attempt logs' },
-        404: { description: 'No delivery has this event id or message id' },
+        200: { description: 'Deliveries and their attempt logs (none for an event no webhook took)' },
+        404: { description: 'No event and no delivery has this id (`event_not_found`)' },
       },
     },
     async (c, { params }) => {
       const deliveries = await deps.history.attemptsFor(params.id);
-      if (deliveries.length === 0) {
-        throw new ApiError(404, 'event_not_found', `no delivery for event or message ${params.id}`);
+      if (deliveries === null) {
+        throw new ApiError(404, 'event_not_found', `no event or message has id ${params.id}`);
       }
       return c.json({ id: params.id, deliveries }, 200);
     },

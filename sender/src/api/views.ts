@@ -2,7 +2,7 @@ import type { z } from '@hono/zod-openapi';
 import type { EmitterRow } from '../model/emitter.js';
 import type { WebhookRow } from '../model/webhook.js';
 import type { EmitterCounts } from '../store/emitters-store.js';
-import type { EmitterSchema } from './schemas.js';
+import type { EmitterSchema } from './emitter-schemas.js';
 import type { WebhookSchema } from './webhook-schemas.js';
 
 const iso = (d: Date | null) => (d === null ? null : d.toISOString());

@@ -1,10 +1,18 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { ApiError, errorMessage, newId } from '@hookpipe/lib';
-import { cursorFromQuery, defineRoute, encodeCursor, validationError } from '@hookpipe/lib/api';
+import { defineRoute } from '@hookpipe/lib/api';
 import { makePayloadSource, mergeData, type Data } from '../emitters/catalog.js';
 import type { ReceiverLink } from '../store/webhooks-store.js';
-import { readDeliveryCursor } from './cursors.js';
-import { RECEIVER_REFUSED, receiverUnavailable, requireWebhook, secretFor, type ApiDeps } from './deps.js';
+import { deliveryCursor } from './cursors.js';
+import {
+  eventDataInvalid,
+  RECEIVER_REFUSED,
+  receiverUnavailable,
+  requireWebhook,
+  secretFor,
+  unknownEventType,
+  type ApiDeps,
+} from './deps.js';
 import type { AppEnv } from './env.js';
 import { EventAnswerSchema, IdParam, ListDeliveriesQuery, StatsQuery, TriggerBody } from './schemas.js';
 import { RotateBody } from './webhook-schemas.js';
@@ -40,6 +48,7 @@ export function addWebhookActivityRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps
           }),
         },
         ...notFound,
+        409: { description: 'The secret does not fit the webhook’s scheme (`secret_scheme_mismatch`)' },
         ...RECEIVER_REFUSED,
       },
     },
@@ -119,12 +128,12 @@ export function addWebhookActivityRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps
       await requireWebhook(deps, params.id);
       const rows = await deps.history.listDeliveries(params.id, {
         status: query.status,
-        before: cursorFromQuery(query.cursor, readDeliveryCursor)?.id,
+        before: query.cursor === undefined ? undefined : deliveryCursor.decode(query.cursor).id,
         limit: query.limit + 1,
       });
       const page = rows.slice(0, query.limit);
       const last = page[page.length - 1];
-      const next = rows.length > query.limit && last ? encodeCursor({ id: last.delivery_id }) : null;
+      const next = rows.length > query.limit && last ? deliveryCursor.encode({ id: last.delivery_id }) : null;
       return c.json({ data: page, next_cursor: next }, 200);
     },
   );
@@ -145,9 +154,12 @@ export function addWebhookActivityRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps
       bodyRequired: true,
       responses: {
         202: { description: 'Queued', schema: EventAnswerSchema },
-        400: { description: 'Unknown type, or the data fails the type’s schema' },
         ...notFound,
-        409: { description: 'The webhook is disabled' },
+        409: {
+          description:
+            'The webhook is disabled (`webhook_disabled`), the catalog has no such type (`unknown_event_type`), ' +
+            'or the event’s data fails the type’s schema (`event_data_invalid`)',
+        },
       },
     },
     async (c, { params, body }) => {
@@ -160,11 +172,7 @@ export function addWebhookActivityRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps
         );
       }
       const entry = await deps.catalog.lookup(body.type, true);
-      if (!entry) {
-        throw validationError('body', [
-          { path: ['type'], message: `unknown event type ${body.type} (GET /event-types lists them)` },
-        ]);
-      }
+      if (!entry) throw unknownEventType(body.type);
       const now = deps.clock();
       let data: Data;
       try {
@@ -173,20 +181,15 @@ export function addWebhookActivityRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps
           new Date(now),
         );
       } catch (err) {
-        throw validationError('body', [
-          { path: ['type'], message: `no data could be generated: ${errorMessage(err)}` },
-        ]);
+        throw eventDataInvalid(`no data could be generated for ${body.type}: ${errorMessage(err)}`);
       }
       data = mergeData(mergeData(data, webhook.payload ?? {}), body.overrides ?? {});
       const problem = entry.check?.(data);
       if (problem) {
         deps.metrics.invalidPayloads.inc({ source: 'trigger' });
-        throw validationError('body', [
-          {
-            path: ['overrides'],
-            message: `the event's data (generated, static payload and overrides merged) fails the schema of ${body.type}: ${problem}`,
-          },
-        ]);
+        throw eventDataInvalid(
+          `the event's data (generated, static payload and overrides merged) fails the schema of ${body.type}: ${problem}`,
+        );
       }
       const result = await deps.events.ingest(
         {

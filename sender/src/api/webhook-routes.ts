@@ -1,9 +1,9 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { ApiError, DEFAULT_SIGNATURE_SCHEME, errorMessage, newId } from '@hookpipe/lib';
-import { cursorFromQuery, defineRoute, encodeCursor, pageSchema, validationError } from '@hookpipe/lib/api';
+import { defineRoute, pageSchema } from '@hookpipe/lib/api';
 import type { WebhookRow } from '../model/webhook.js';
 import type { ReceiverLink } from '../store/webhooks-store.js';
-import { readWebhookCursor } from './cursors.js';
+import { webhookCursor } from './cursors.js';
 import {
   checkTarget,
   RECEIVER_REFUSED,
@@ -14,18 +14,16 @@ import {
 } from './deps.js';
 import type { AppContext, AppEnv } from './env.js';
 import { IdParam, ListWebhooksQuery } from './schemas.js';
-import {
-  CreateWebhookBody,
-  CreatedWebhookSchema,
-  PatchWebhookBody,
-  WebhookSchema,
-} from './webhook-schemas.js';
+import { CreatedWebhookSchema, makeWebhookBodies, WebhookSchema } from './webhook-schemas.js';
 import { webhookView } from './views.js';
 
 const tags = ['webhooks'];
 
 export function addWebhookRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps): void {
   const { linker } = deps;
+  const { CreateWebhookBody, PatchWebhookBody } = makeWebhookBodies(deps.targets);
+  const after = (cursor: string | undefined) =>
+    cursor === undefined ? undefined : webhookCursor.decode(cursor).id;
   const create = async (c: AppContext, body: z.output<typeof CreateWebhookBody>) => {
     checkTarget(deps, body.webhook_url);
     const scheme = body.signature_scheme ?? DEFAULT_SIGNATURE_SCHEME;
@@ -138,7 +136,7 @@ export function addWebhookRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps): void 
       const rows = await deps.webhooks.list({
         customerId: query.customer_id,
         status: query.status,
-        after: cursorFromQuery(query.cursor, readWebhookCursor)?.id,
+        after: after(query.cursor),
         limit: query.limit,
       });
       return c.json(rows.map(webhookView), 200);
@@ -161,12 +159,12 @@ export function addWebhookRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps): void 
       const rows = await deps.webhooks.list({
         customerId: query.customer_id,
         status: query.status,
-        after: cursorFromQuery(query.cursor, readWebhookCursor)?.id,
+        after: after(query.cursor),
         limit: query.limit + 1,
       });
       const page = rows.slice(0, query.limit);
       const last = page[page.length - 1];
-      const next = rows.length > query.limit && last ? encodeCursor({ id: last.id }) : null;
+      const next = rows.length > query.limit && last ? webhookCursor.encode({ id: last.id }) : null;
       return c.json({ data: page.map(webhookView), next_cursor: next }, 200);
     },
   );
@@ -203,7 +201,11 @@ export function addWebhookRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps): void 
       responses: {
         200: { description: 'The updated webhook', schema: WebhookSchema },
         ...notFound,
-        409: { description: 'The customer already has a webhook for the new URL' },
+        409: {
+          description:
+            'The customer already has a webhook for the new URL (`webhook_exists`), or `signature_scheme` is not ' +
+            'the webhook’s own (`signature_scheme_fixed`)',
+        },
         ...RECEIVER_REFUSED,
       },
     },
@@ -211,12 +213,11 @@ export function addWebhookRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps): void 
       if (body.webhook_url !== undefined) checkTarget(deps, body.webhook_url);
       const current = await requireWebhook(deps, params.id);
       if (body.signature_scheme !== undefined && body.signature_scheme !== current.signatureScheme) {
-        throw validationError('body', [
-          {
-            path: ['signature_scheme'],
-            message: `is fixed at registration (this webhook signs with ${current.signatureScheme}); register a new webhook to use ${body.signature_scheme}`,
-          },
-        ]);
+        throw new ApiError(
+          409,
+          'signature_scheme_fixed',
+          `signature_scheme is fixed at registration (this webhook signs with ${current.signatureScheme}); register a new webhook to use ${body.signature_scheme}`,
+        );
       }
       const moved = await relink(current, body.webhook_url);
       const result = await deps.webhooks.update(

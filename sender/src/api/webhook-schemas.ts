@@ -1,6 +1,8 @@
 import { z } from '@hono/zod-openapi';
 import { SIGNATURE_SCHEMES } from '@hookpipe/lib';
-import { CustomerId, EventTypePattern, WebhookUrl, text } from './schemas.js';
+import { jsonObjectField, printableSecretField, schemeSecretBody } from '@hookpipe/lib/api';
+import type { TargetPolicy } from '../targets.js';
+import { CustomerId, EventTypePattern, text } from './schemas.js';
 
 /** A webhook's registration, change and view, with its scheme, own secret and static payload. */
 
@@ -11,32 +13,22 @@ export const SignatureSchemeField = z.enum(SIGNATURE_SCHEMES).openapi({
   example: 'standard-webhooks',
 });
 
-export const SecretField = z
-  .string()
-  .max(300, 'must be at most 300 characters')
-  .openapi({
-    description:
-      'Your own signing secret (default: one is generated). standard-webhooks: whsec_ + base64 of 16-128 bytes; ' +
-      'github and stripe: 16-256 printable ASCII characters.',
-    example: 'my GitHub webhook secret',
-  });
-
 export const MAX_PAYLOAD_BYTES = 64 * 1024;
 
 /** A static payload: a JSON object of at most 64 KiB, merged into every generated event's data. */
-export const StaticPayload = z
-  .record(z.string(), z.unknown())
+export const StaticPayload = jsonObjectField()
   .refine(
     (p) => Buffer.byteLength(JSON.stringify(p)) <= MAX_PAYLOAD_BYTES,
     `must be at most ${MAX_PAYLOAD_BYTES} bytes as JSON`,
   )
   .openapi({
     description:
-      'Merged into the data of every generated event (emitters, trigger): objects deeply, its values over generated ones',
+      'Merged into the data of every generated event (emitters, trigger): objects deeply, its values over ' +
+      `generated ones. At most ${MAX_PAYLOAD_BYTES} bytes as JSON (a larger one is a 400 naming payload).`,
     example: { tenant: 'acme', source: 'hookpipe' },
   });
 
-const RESERVED_HEADERS = new Set([
+const RESERVED_HEADERS = [
   'webhook-id',
   'webhook-timestamp',
   'webhook-signature',
@@ -50,54 +42,87 @@ const RESERVED_HEADERS = new Set([
   'connection',
   'transfer-encoding',
   'user-agent',
-]);
+];
+const MAX_HEADERS = 20;
+/** Each letter as a class of its two cases: a case-insensitive name in a plain (flagless) pattern. */
+const anyCase = (name: string) => name.replace(/[a-z]/g, (c) => `[${c}${c.toUpperCase()}]`);
+const TOKEN = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/;
+// The document's name pattern: a token, but none of the names the sender sets itself.
+const HEADER_NAME = `^(?!(?:${RESERVED_HEADERS.map(anyCase).join('|')})$)${TOKEN.source.slice(1)}`;
+const reserved = new Set(RESERVED_HEADERS);
+
 const Headers = z
   .record(
     z
       .string()
-      .max(100, 'header names are at most 100 characters')
-      .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'is not a valid header name')
-      .refine((n) => !RESERVED_HEADERS.has(n.toLowerCase()), 'is set by the sender and cannot be overridden'),
+      .regex(TOKEN, 'is not a valid header name (1-100 token characters)')
+      .refine((n) => !reserved.has(n.toLowerCase()), 'is set by the sender and cannot be overridden'),
     z
       .string()
       .max(1024, 'header values are at most 1024 characters')
       .regex(/^[\t\x20-\x7e\x80-\xff]*$/, 'header values must be printable'),
   )
-  .refine((h) => Object.keys(h).length <= 20, 'at most 20 custom headers')
-  .openapi({ example: { 'X-Tenant': 'acme' } });
+  .refine((h) => Object.keys(h).length <= MAX_HEADERS, `at most ${MAX_HEADERS} custom headers`)
+  .openapi({
+    description: `Up to ${MAX_HEADERS} headers sent with every delivery; not those the sender sets (${RESERVED_HEADERS.join(', ')})`,
+    example: { 'X-Tenant': 'acme' },
+    propertyNames: { pattern: HEADER_NAME },
+    maxProperties: MAX_HEADERS,
+  } as never);
 
-export const CreateWebhookBody = z
-  .strictObject({
-    customer_id: CustomerId,
-    webhook_url: WebhookUrl,
+const SCHEME_AND_SECRET =
+  '`signature_scheme`: how deliveries are signed: standard-webhooks (webhook-id/-timestamp/-signature, the ' +
+  'default), github (X-Hub-Signature-256, X-GitHub-Event, X-GitHub-Delivery) or stripe (Stripe-Signature, ' +
+  'Stripe’s event body); fixed at registration. `secret`: your own signing secret (default: one is generated): ' +
+  'standard-webhooks takes whsec_ + base64 of 16-128 bytes, github and stripe 16-256 printable ASCII characters.';
+
+/** `webhook_url`: exactly what the target allow-list takes (its pattern is in the document). */
+function webhookUrl(targets: TargetPolicy) {
+  return z
+    .string()
+    .max(2048, 'must be at most 2048 characters')
+    .regex(
+      targets.urlPattern,
+      `must be an absolute http(s) URL, without credentials, whose host (in lowercase) is in the allow-list (SENDER_ALLOWED_HOSTS: ${targets.allowed.join(', ')})`,
+    )
+    .openapi({ example: 'http://localhost:8081/webhook' });
+}
+
+/** The registration and change bodies: `webhook_url` as the sender's allow-list takes it. */
+export function makeWebhookBodies(targets: TargetPolicy) {
+  const fields = {
+    webhook_url: webhookUrl(targets),
     event_types: z.array(EventTypePattern).min(1).max(50).optional(),
     description: text(1024).nullable().optional(),
     headers: Headers.optional(),
     max_in_flight: z.number().int().min(1).max(1000).optional(),
-    signature_scheme: SignatureSchemeField.optional(),
-    secret: SecretField.optional(),
-    payload: StaticPayload.optional(),
-  })
-  .openapi('CreateWebhook');
+  };
+  const CreateWebhookBody = schemeSecretBody(
+    { customer_id: CustomerId, ...fields, payload: StaticPayload.optional() },
+    (secret) => secret.optional(),
+  ).openapi('CreateWebhook', { description: SCHEME_AND_SECRET });
 
-export const PatchWebhookBody = z
-  .strictObject({
-    webhook_url: WebhookUrl.optional(),
-    event_types: z.array(EventTypePattern).min(1).max(50).optional(),
-    description: text(1024).nullable().optional(),
-    headers: Headers.optional(),
-    max_in_flight: z.number().int().min(1).max(1000).optional(),
-    payload: StaticPayload.nullable().optional().openapi({ description: 'null removes the static payload' }),
-    signature_scheme: SignatureSchemeField.optional().openapi({
-      description: 'Fixed at registration: only the webhook’s own scheme is accepted here',
-    }),
-    active: z
-      .boolean()
-      .optional()
-      .openapi({ description: 'false disables; true re-enables and resumes held deliveries' }),
-  })
-  .refine((p) => Object.keys(p).length > 0, 'give at least one field to change')
-  .openapi('PatchWebhook');
+  const PatchWebhookBody = z
+    .strictObject({
+      ...fields,
+      webhook_url: fields.webhook_url.optional(),
+      payload: StaticPayload.nullable()
+        .optional()
+        .openapi({ description: 'null removes the static payload' }),
+      signature_scheme: SignatureSchemeField.optional().openapi({
+        description:
+          'Fixed at registration: only the webhook’s own scheme is accepted here (another is a 409 `signature_scheme_fixed`)',
+      }),
+      active: z
+        .boolean()
+        .optional()
+        .openapi({ description: 'false disables; true re-enables and resumes held deliveries' }),
+    })
+    .refine((p) => Object.keys(p).length > 0, 'give at least one field to change')
+    .openapi('PatchWebhook', { minProperties: 1 } as never);
+
+  return { CreateWebhookBody, PatchWebhookBody };
+}
 
 export const WebhookSchema = z
   .object({
@@ -133,5 +158,9 @@ export const RotateBody = z.strictObject({
     .max(30 * 86_400)
     .optional()
     .openapi({ description: 'How long the old secret keeps signing (default SENDER_ROTATION_GRACE_S)' }),
-  secret: SecretField.optional(),
+  secret: printableSecretField.optional().openapi({
+    description:
+      'Your own new secret (default: one is generated); it must fit the webhook’s scheme (standard-webhooks: ' +
+      'whsec_ + base64 of 16-128 bytes), else 409 `secret_scheme_mismatch`',
+  }),
 });

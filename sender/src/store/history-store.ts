@@ -81,14 +81,18 @@ export function makeHistoryStore(pool: Pool) {
 
     /**
      * Every delivery of an event (by the producer's event id, or by a message id = webhook-id)
-     * with all its attempts in order; empty when nothing matches.
+     * with all its attempts in order; empty for an event that went to no webhook, null when no
+     * event and no delivery has the id.
      */
-    async attemptsFor(id: string): Promise<(DeliveryView & { attempt_log: AttemptView[] })[]> {
+    async attemptsFor(id: string): Promise<(DeliveryView & { attempt_log: AttemptView[] })[] | null> {
       const deliveries = await pool.query<Timestamps<DeliveryView>>(
         `SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE event_id = $1 OR message_id = $1 ORDER BY id LIMIT 1000`,
         [id],
       );
-      if (deliveries.rows.length === 0) return [];
+      if (deliveries.rows.length === 0) {
+        const event = await pool.query('SELECT 1 FROM events WHERE id = $1', [id]);
+        return event.rowCount ? [] : null;
+      }
       const attempts = await pool.query<
         Timestamps<Omit<AttemptView, 'webhook_timestamp'>> & { delivery_id: string; signed_at: string }
       >(

@@ -22,6 +22,17 @@ const KeyViewSchema = z
   })
   .openapi('ApiKey');
 
+// A component of its own (not an ApiKey): a client or a fuzzer reading the document should not
+// take this answer for a key record, nor its null key_id for a key's id.
+const CallerSchema = z
+  .object({
+    name: z.string(),
+    scopes: z.array(z.string()),
+    bootstrap: z.boolean().openapi({ description: 'One of the environment’s keys (every scope)' }),
+    key_id: z.string().nullable().openapi({ description: 'The key’s id; null for a bootstrap key' }),
+  })
+  .openapi('ApiKeyCaller');
+
 const idParams = z.object({
   id: z
     .string()
@@ -55,12 +66,7 @@ export function registerKeyRoutes<E extends Env>(
       responses: {
         200: {
           description: 'The caller',
-          schema: z.object({
-            name: z.string(),
-            scopes: z.array(z.string()),
-            bootstrap: z.boolean().openapi({ description: 'One of the environment’s keys (every scope)' }),
-            key_id: z.string().nullable().openapi({ description: 'The key’s id; null for a bootstrap key' }),
-          }),
+          schema: CallerSchema,
         },
       },
     },
