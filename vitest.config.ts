@@ -32,6 +32,11 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/**/*.test.ts'],
+          // The testing kit's containers mode is a suite of `make test-containers` only.
+          exclude: [
+            'node_modules/**',
+            ...(process.env.TEST_ENV === 'containers' ? [] : ['test/kit/containers.test.ts']),
+          ],
           environment: 'node',
           globalSetup: ['test/global-setup.ts'],
           // The suites share one real stack and some of them stop parts of it: run files one at a time.
