@@ -1,11 +1,10 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import { addMethodNotAllowed, notFoundHandler, systemClock, type Clock, type Logger } from '@hookpipe/lib';
+import { systemClock, type Clock, type Logger } from '@hookpipe/lib';
 import {
+  finishApiApp,
   makeApiApp,
-  makeApiErrorHandler,
   makeKeyAuth,
   registerKeyRoutes,
-  serveApiDocs,
   type ApiKeysStore,
 } from '@hookpipe/lib/api';
 import { registerDeadLetterPurgeRoutes, type DeadLetterPurge } from './api/dead-letter-purge-routes.js';
@@ -73,16 +72,16 @@ export function makeApp(deps: AppDeps): OpenAPIHono {
   if (deps.keys) registerKeyRoutes(app, { store: deps.keys, auth, scopes: RECEIVER_SCOPES });
   if (deps.dashboard) registerDashboardRoutes(app, deps.dashboard);
 
-  serveApiDocs(app, {
-    title: 'hookpipe receiver API (consumer)',
-    version: '0.1.0',
-    description:
-      'Persisted events, dead letters and replay, receiver secrets and their signature schemes, receiver fault ' +
-      'profiles, statistics, API keys with scopes.',
-  });
-
-  app.notFound(notFoundHandler);
-  app.onError(makeApiErrorHandler(deps.logger));
-  addMethodNotAllowed(app);
+  finishApiApp(
+    app,
+    {
+      title: 'hookpipe receiver API (consumer)',
+      version: '0.1.0',
+      description:
+        'Persisted events, dead letters and replay, receiver secrets and their signature schemes, receiver fault ' +
+        'profiles, statistics, API keys with scopes.',
+    },
+    deps.logger,
+  );
   return app;
 }

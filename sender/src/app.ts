@@ -1,20 +1,13 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
-import {
-  addMethodNotAllowed,
-  errorResponse,
-  metricsHandler,
-  notFoundHandler,
-  type Logger,
-} from '@hookpipe/lib';
+import { errorResponse, metricsHandler, type Logger } from '@hookpipe/lib';
 import {
   defineRoute,
+  finishApiApp,
   makeApiApp,
-  makeApiErrorHandler,
   makeKeyAuth,
   registerKeyRoutes,
-  serveApiDocs,
   type ApiKeysStore,
 } from '@hookpipe/lib/api';
 import { corsForOrigins } from './api/cors.js';
@@ -117,17 +110,17 @@ export function makeApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   addEmitterRoutes(app, deps);
   if (deps.keys) registerKeyRoutes(app, { store: deps.keys, auth, scopes: SENDER_SCOPES });
 
-  serveApiDocs(app, {
-    title: 'hookpipe sender',
-    version: '0.1.0',
-    description:
-      'Plays a webhook provider: registrations with your own secrets, an event API and an event catalog you extend ' +
-      'with JSON Schemas, emitters with fault injection, and signed delivery (Standard Webhooks, GitHub or Stripe ' +
-      'signatures) with retries from a durable outbox.',
-  });
-
-  app.notFound(notFoundHandler);
-  app.onError(makeApiErrorHandler(deps.logger));
-  addMethodNotAllowed(app);
+  finishApiApp(
+    app,
+    {
+      title: 'hookpipe sender',
+      version: '0.1.0',
+      description:
+        'Plays a webhook provider: registrations with your own secrets, an event API and an event catalog you extend ' +
+        'with JSON Schemas, emitters with fault injection, and signed delivery (Standard Webhooks, GitHub or Stripe ' +
+        'signatures) with retries from a durable outbox.',
+    },
+    deps.logger,
+  );
   return app;
 }
