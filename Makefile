@@ -140,12 +140,15 @@ soak: build ## the stack under chaos for SOAK_MINUTES (30) at SOAK_RATE (300/s),
 	$(SOAK)
 
 # Seed 14 draws a Kafka stop (13 s) about 45 s in: the one action that fits 3 minutes and leaves a
-# calm end to judge growth and recovery on. SOAK_SEED=<n> make test-soak draws another.
+# calm end to judge recovery on. SOAK_SEED=<n> make test-soak draws another. Memory growth is shown,
+# not judged: 3 minutes hold no calm minute apart from a young process's first ones and the outage's
+# backlog (handlers' RSS grew 13.5% in one run and 26.6% in another, both without a leak); make soak
+# judges it after its 5-minute warm-up. Descriptor growth (none allowed) is judged.
 .PHONY: test-soak
 test-soak: build ## the soak's 3-minute version, same verdict (report under .stack-soak-test/report)
 	STACK_DIR=.stack-soak-test STACK_PORT_OFFSET=$${SOAK_TEST_PORT_OFFSET:-9000} \
 	SOAK_RESULTS_DIR=.stack-soak-test/report SOAK_MINUTES=3 SOAK_WARMUP_MINUTES=1 SOAK_SEED=$${SOAK_SEED:-14} \
-	SOAK_CHAOS_GAP_S=40-45 SOAK_COOLDOWN_S=60 SOAK_CALM_AFTER_S=20 SOAK_KAFKA_STOP_S=10-15 \
+	SOAK_CHAOS_GAP_S=40-45 SOAK_COOLDOWN_S=60 SOAK_CALM_AFTER_S=20 SOAK_KAFKA_STOP_S=10-15 SOAK_JUDGE_MEMORY=off \
 	SOAK_SETTLE_TIMEOUT_S=180 $(SOAK)
 
 .PHONY: pressure

@@ -144,10 +144,11 @@ export async function finish(input: {
     recoveries: recovered,
     faults,
     limits: settings.limits,
+    judgeMemory: settings.judgeMemory,
     lagZero: settings.rate * settings.lagZeroS,
     secrets: { files: files.length, secrets: secrets.length, leaks: leaks.length },
   });
-  const pass = lines.every((l) => l.pass);
+  const pass = lines.every((l) => l.judged === false || l.pass);
   const date = new Date(input.startedAt).toISOString();
   const report = {
     date,

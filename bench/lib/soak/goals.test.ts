@@ -235,4 +235,16 @@ describe('verdict', () => {
     ]);
     expect(lines[4]!.measured).toBe('not back after #0 stop Kafka for 20 s');
   });
+
+  it('shows memory growth without judging it when told to (a run of a few minutes)', () => {
+    const lines = verdict({
+      ...base,
+      judgeMemory: false,
+      lifetimes: [{ ...base.lifetimes[0]!, rss: { baseMb: 300, endMb: 400, growth: 0.333 } }],
+    });
+    const memory = lines.find((l) => l.expectation.startsWith('RSS growth'))!;
+    expect(memory).toMatchObject({ pass: false, judged: false });
+    expect(memory.limit).toMatch(/not judged/);
+    expect(lines.filter((l) => l.judged !== false).every((l) => l.pass)).toBe(true);
+  });
 });

@@ -217,6 +217,8 @@ export interface VerdictLine {
   measured: string;
   limit: string;
   pass: boolean;
+  /** false: shown, not judged (the run passes whatever it says). */
+  judged?: boolean;
 }
 
 export interface VerdictInputs {
@@ -232,6 +234,8 @@ export interface VerdictInputs {
   recoveries: readonly Recovery[];
   faults: readonly FaultSpan[];
   limits: { rssGrowth: number; lagS: number; throughputS: number; throughputShare: number };
+  /** false: memory growth is shown, not judged (a run of a few minutes is too short to judge it). */
+  judgeMemory?: boolean;
   /** Lag at or under this many records counts as zero. */
   lagZero: number;
   secrets: { files: number; secrets: number; leaks: number };
@@ -245,7 +249,7 @@ function worst<T>(items: readonly T[], value: (t: T) => number): T | undefined {
   return items.reduce<T | undefined>((a, b) => (a === undefined || value(b) > value(a) ? b : a), undefined);
 }
 
-/** The verdict, one line per goal; the run passes only when every line does. */
+/** The verdict, one line per goal; the run passes only when every judged line does. */
 export function verdict(v: VerdictInputs): VerdictLine[] {
   const r = v.reconcile;
   const judged = v.lifetimes.filter((l) => l.judged);
@@ -289,8 +293,12 @@ export function verdict(v: VerdictInputs): VerdictLine[] {
       measured: rss
         ? `${(rss.rss!.growth * 100).toFixed(1)}% at most (${who(rss)}: ${rss.rss!.baseMb} → ${rss.rss!.endMb} MB), ${judged.length} lifetimes judged`
         : 'no lifetime long enough to judge',
-      limit: `≤ ${Math.round(v.limits.rssGrowth * 100)}%`,
+      limit:
+        v.judgeMemory === false
+          ? 'shown, not judged in a run this short (SOAK_JUDGE_MEMORY=off)'
+          : `≤ ${Math.round(v.limits.rssGrowth * 100)}%`,
       pass: !!rss && rss.rss!.growth <= v.limits.rssGrowth,
+      ...(v.judgeMemory === false ? { judged: false } : {}),
     },
     {
       expectation: 'descriptor growth per process lifetime after warm-up',

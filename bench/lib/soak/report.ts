@@ -84,7 +84,8 @@ export function formatVerdict(lines: readonly VerdictLine[]): string {
   const w = Math.max(...lines.map((l) => l.expectation.length));
   return lines
     .map(
-      (l) => `  ${l.pass ? 'pass' : 'FAIL'}  ${l.expectation.padEnd(w)}  ${l.measured}  (limit ${l.limit})`,
+      (l) =>
+        `  ${l.judged === false ? 'info' : l.pass ? 'pass' : 'FAIL'}  ${l.expectation.padEnd(w)}  ${l.measured}  (limit ${l.limit})`,
     )
     .join('\n');
 }

@@ -46,6 +46,8 @@ export interface SoakSettings {
   rssFloorMb: number;
   /** Growth is judged only on readings at least this long after a chaos action ended. */
   calmAfterS: number;
+  /** false (SOAK_JUDGE_MEMORY=off): memory growth shown, not judged; for runs of a few minutes. */
+  judgeMemory: boolean;
   /** Lag at or under this many seconds of traffic counts as zero (records in flight). */
   lagZeroS: number;
   settleTimeoutS: number;
@@ -111,6 +113,7 @@ export function soakSettings(env: NodeJS.ProcessEnv = process.env): SoakSettings
     },
     rssFloorMb: num(env, 'SOAK_RSS_FLOOR_MB', 32),
     calmAfterS: num(env, 'SOAK_CALM_AFTER_S', 60),
+    judgeMemory: env.SOAK_JUDGE_MEMORY !== 'off',
     lagZeroS: num(env, 'SOAK_LAG_ZERO_S', 2),
     settleTimeoutS: num(env, 'SOAK_SETTLE_TIMEOUT_S', 600, 1),
     resultsDir: path.resolve(REPO_ROOT, env.SOAK_RESULTS_DIR ?? path.join('bench', 'results', 'soak')),
@@ -146,5 +149,6 @@ export function replayEnv(s: SoakSettings): Record<string, string> {
     SOAK_RESTART_DELAY_S: String(s.restartDelayS),
     SOAK_COOLDOWN_S: String(s.cooldownS),
     SOAK_CALM_AFTER_S: String(s.calmAfterS),
+    SOAK_JUDGE_MEMORY: s.judgeMemory ? 'on' : 'off',
   };
 }
