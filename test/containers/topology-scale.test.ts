@@ -3,16 +3,14 @@
  * the consumer scale with `--scale` (no fixed name or host port; `api` publishes them), and the
  * kafka3 profile is one KRaft quorum of three whose topics are replicated 3 ways.
  */
-import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readEnvFile } from '@hookpipe/stack';
 import { loadCompose, loadEnvExample, repoFile, serviceEnv } from './compose-file.js';
+import { nginxTestWithHosts } from './nginx-check.js';
 
-const run = promisify(execFile);
 const compose = loadCompose();
 const services = compose.services;
 const example = loadEnvExample().values;
@@ -82,47 +80,16 @@ describe('compose scaling', () => {
   });
 
   it('nginx -t accepts the api proxy (sender and consumer resolving as compose’s DNS would)', async (ctx) => {
-    const nginxBin = ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/bin/nginx'].find((p) =>
-      existsSync(p),
-    );
-    if (!nginxBin) {
-      console.warn('skipped: no nginx binary (Debian: apt-get install nginx)');
-      ctx.skip();
-    }
     const dir = path.join(tmp, 'api');
-    mkdirSync(path.join(dir, 'temp'), { recursive: true });
+    mkdirSync(dir, { recursive: true });
     writeFileSync(
       path.join(dir, 'api.conf'),
       readFileSync(repoFile('compose', 'api', 'api.conf.template'), 'utf8'),
     );
-    writeFileSync(
-      path.join(dir, 'nginx.conf'),
-      [
-        `pid ${dir}/nginx.pid;`,
-        `error_log ${dir}/error.log;`,
-        'events { worker_connections 64; }',
-        'http {',
-        `    client_body_temp_path ${dir}/temp/body;`,
-        `    proxy_temp_path ${dir}/temp/proxy;`,
-        `    include ${dir}/api.conf;`,
-        '}',
-        '',
-      ].join('\n'),
-    );
-    writeFileSync(path.join(dir, 'hosts'), '127.0.0.1 localhost\n127.0.0.1 sender\n127.0.0.1 consumer\n');
-    const script = `mount --bind ${dir}/hosts /etc/hosts && exec ${nginxBin} -t -q -p ${dir} -c ${dir}/nginx.conf`;
-    const args =
-      process.getuid?.() === 0
-        ? ['--mount', 'sh', '-c', script]
-        : ['--mount', '--map-root-user', 'sh', '-c', script];
-    const canUnshare = await run('unshare', [...args.slice(0, -3), 'true']).then(
-      () => true,
-      () => false,
-    );
-    if (!canUnshare) {
-      console.warn('skipped: unshare cannot make a mount namespace here (needed to resolve the names)');
+    const notRun = await nginxTestWithHosts(dir, 'api.conf', ['sender', 'consumer']);
+    if (notRun) {
+      console.warn(`skipped: ${notRun}`);
       ctx.skip();
     }
-    await run('unshare', args);
   });
 });

@@ -5,13 +5,14 @@
  * shared template (local stack and compose).
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openContext, readEnvFile } from '@hookpipe/stack';
 import { writeNginxConfig } from '../../stack/src/nginx.js';
+import { NGINX_BIN, nginxTestWithHosts } from './nginx-check.js';
 import {
   SERVICE_SCHEMAS,
   interpolate,
@@ -34,7 +35,6 @@ const onPath = async (cmd: string, args: string[]) =>
     () => true,
     () => false,
   );
-const nginxBin = ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p));
 
 describe('docker-compose.yml', () => {
   it('is accepted by `docker-compose config`', async (ctx) => {
@@ -196,21 +196,17 @@ describe('docker-compose.yml', () => {
 
 describe('nginx -t on both renderings of nginx/templates/hookpipe.conf.template', () => {
   it('accepts the local stack rendering', async (ctx) => {
-    if (!nginxBin) {
+    if (!NGINX_BIN) {
       console.warn('skipped: no nginx binary (Debian: apt-get install nginx)');
       ctx.skip();
     }
     const stack = openContext({ dir: path.join(tmp, 'local'), env: {}, log: () => undefined });
-    await expect(writeNginxConfig(stack, nginxBin!)).resolves.toMatch(/nginx\.conf$/);
+    await expect(writeNginxConfig(stack, NGINX_BIN!)).resolves.toMatch(/nginx\.conf$/);
   });
 
   it("accepts the compose rendering (the image's envsubst step, `handler` resolving as compose's DNS would)", async (ctx) => {
-    if (!nginxBin) {
-      console.warn('skipped: no nginx binary (Debian: apt-get install nginx)');
-      ctx.skip();
-    }
     const dir = path.join(tmp, 'compose');
-    mkdirSync(path.join(dir, 'temp'), { recursive: true });
+    mkdirSync(dir, { recursive: true });
     // What the container's environment holds: env_file, then `environment:`; only ^HOOKPIPE_ is substituted.
     const vars: Record<string, string> = {
       ...readEnvFile(repoFile('nginx', 'templates', 'defaults.env')),
@@ -227,32 +223,10 @@ describe('nginx -t on both renderings of nginx/templates/hookpipe.conf.template'
     );
     expect(rendered).not.toMatch(/\$\{HOOKPIPE_[A-Z0-9_]+\}/);
     writeFileSync(path.join(dir, 'hookpipe.conf'), rendered);
-    writeFileSync(
-      path.join(dir, 'nginx.conf'),
-      [
-        `pid ${dir}/nginx.pid;`,
-        `error_log ${dir}/error.log;`,
-        'events { worker_connections 64; }',
-        'http {',
-        `    client_body_temp_path ${dir}/temp/body;`,
-        `    proxy_temp_path ${dir}/temp/proxy;`,
-        `    include ${dir}/hookpipe.conf;`,
-        '}',
-        '',
-      ].join('\n'),
-    );
-    // nginx resolves `server handler:8090` when it loads the file: give it a hosts file with
-    // `handler` in a private mount namespace, as compose's DNS does inside the network.
-    writeFileSync(path.join(dir, 'hosts'), '127.0.0.1 localhost\n127.0.0.1 handler\n');
-    const script = `mount --bind ${dir}/hosts /etc/hosts && exec ${nginxBin} -t -q -p ${dir} -c ${dir}/nginx.conf`;
-    const asRoot = process.getuid?.() === 0;
-    const args = asRoot
-      ? ['--mount', 'sh', '-c', script]
-      : ['--mount', '--map-root-user', 'sh', '-c', script];
-    if (!(await onPath('unshare', [...args.slice(0, -3), 'true']))) {
-      console.warn('skipped: unshare cannot make a mount namespace here (needed to resolve `handler`)');
+    const notRun = await nginxTestWithHosts(dir, 'hookpipe.conf', ['handler']);
+    if (notRun) {
+      console.warn(`skipped: ${notRun}`);
       ctx.skip();
     }
-    await run('unshare', args);
   });
 });
