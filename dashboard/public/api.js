@@ -96,6 +96,45 @@ function client(api, base) {
   };
 }
 
+/**
+ * The scopes the page's calls need on each API, and what each one is for here, so a key that lacks
+ * one is named with what will not work.
+ */
+export const NEEDED_SCOPES = {
+  sender: {
+    'webhooks:read': 'list emitters and delivery attempts',
+    'emitters:write': 'start and stop emitters',
+  },
+  receiver: {
+    'events:read': 'the pipeline state, events, dead letters and fault profiles',
+    'dead-letters:write': 'replay dead letters',
+  },
+};
+
+/**
+ * Asks each API which scopes the key typed for it holds (`GET /keys/current`, any valid key may ask)
+ * and lists the ones the page needs that it lacks (`admin` grants all).
+ * @param {ReturnType<typeof makeApis>} apis
+ * @returns {Promise<Array<{api: 'sender' | 'receiver', name?: string, missing?: Array<[string, string]>, error?: unknown}>>}
+ */
+export async function checkScopes(apis) {
+  const apiNames = /** @type {const} */ (['sender', 'receiver']);
+  return Promise.all(
+    apiNames.map(async (api) => {
+      try {
+        const who = await apis[api].get('/keys/current');
+        const held = new Set(who.scopes);
+        const missing = held.has('admin')
+          ? []
+          : Object.entries(NEEDED_SCOPES[api]).filter(([scope]) => !held.has(scope));
+        return { api, name: String(who.name), missing };
+      } catch (error) {
+        return { api, error };
+      }
+    }),
+  );
+}
+
 /** @param {{sender_url: string}} config */
 export function makeApis(config) {
   return { receiver: client('receiver', ''), sender: client('sender', config.sender_url) };

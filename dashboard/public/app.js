@@ -1,6 +1,6 @@
 // The live dashboard: polls the consumer's GET /dashboard/state, its events, dead letters and fault
 // profiles, and the sender's emitters, every poll_ms (≤ 2 s), and draws the pipeline left to right.
-import { describeError, keys, makeApis, settle } from './api.js';
+import { checkScopes, describeError, keys, makeApis, settle } from './api.js';
 import { makeEmitterStage } from './emitters.js';
 import { ago, badge, byId, clipCell, errorLine, grid, h, num, renderInto, shortId } from './dom.js';
 import { makeInspector } from './inspector.js';
@@ -24,6 +24,7 @@ byId('keys-form').addEventListener('submit', (e) => {
   keys.set('sender', senderKey.value.trim());
   keys.set('receiver', receiverKey.value.trim());
   showKeys(false);
+  void showScopes();
   void poll();
 });
 byId('keys-forget').addEventListener('click', () => {
@@ -32,6 +33,29 @@ byId('keys-forget').addEventListener('click', () => {
   showKeys(true);
 });
 showKeys(!keys.get('sender') || !keys.get('receiver'));
+
+/** Names, under the header, each scope the page needs that a typed key lacks, and what it is for. */
+async function showScopes() {
+  const el = byId('key-scopes');
+  if (!keys.get('sender') || !keys.get('receiver')) {
+    el.hidden = true;
+    return;
+  }
+  const lines = (await checkScopes(apis)).flatMap((r) =>
+    r.error
+      ? [] // a wrong or unreachable key already shows its own error where it is used
+      : (r.missing ?? []).map(([scope, why]) =>
+          h('li', { testid: 'missing-scope', data: { api: r.api, scope } }, [
+            `the ${r.api} key "${r.name}" lacks `,
+            h('code', {}, scope),
+            `: ${why} will not work`,
+          ]),
+        ),
+  );
+  el.hidden = lines.length === 0;
+  el.replaceChildren(...(lines.length ? [h('ul', {}, lines)] : []));
+}
+void showScopes();
 
 // ---- the stages ----------------------------------------------------------------------------
 let timer = /** @type {number | undefined} */ (undefined);

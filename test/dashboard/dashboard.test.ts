@@ -3,7 +3,8 @@
  * emitter started with its button, counts rising, a dead letter replayed with its button and the
  * inspector showing the persisted row; a 300-character event type cut in the tables, not run over
  * into the inspector; the signature schemes verified and a receiver fault profile with the faults it
- * injected. Saves test-results/dashboard.png.
+ * injected; the scopes a typed key lacks named with what will not work. Saves
+ * test-results/dashboard.png.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
@@ -12,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { githubHeaders, signatureHeaders } from '@hookpipe/lib';
 import { getTestEnv, type TestEnv } from '../env.js';
-import { receiverApi } from '../support/http.js';
+import { receiverApi, senderApi } from '../support/http.js';
 import { pollUntil, unique } from '../support/poll.js';
 import { newWebhook, stopEmitter, type Webhook } from '../e2e/scenario.js';
 import { launchChromium, type Browser } from './browser.js';
@@ -285,6 +286,43 @@ describe('dashboard', () => {
     await page
       .locator(`[data-testid=fault-profile][data-customer="${customerId}"]`)
       .waitFor({ state: 'detached', timeout: 15_000 });
+  });
+
+  it('names each scope a typed key lacks, with what will not work, and says nothing once the keys hold them', async () => {
+    const reader = await receiverApi(env).post('/keys', {
+      name: unique('dash-reader'),
+      scopes: ['events:read'],
+    });
+    const emitterKey = await senderApi(env).post('/keys', {
+      name: unique('dash-emitters'),
+      scopes: ['webhooks:read', 'emitters:write'],
+    });
+    expect(reader.status, JSON.stringify(reader.json)).toBe(201);
+    expect(emitterKey.status, JSON.stringify(emitterKey.json)).toBe(201);
+    const typeKeys = async (sender: string, receiver: string) => {
+      await page.click('#keys-toggle');
+      await page.fill('#sender-key', sender);
+      await page.fill('#receiver-key', receiver);
+      await page.click('#keys-form button[type=submit]');
+    };
+    try {
+      await typeKeys(String(emitterKey.json.key), String(reader.json.key));
+      const missing = page.locator('[data-testid=missing-scope]');
+      await missing.first().waitFor({ timeout: 10_000 });
+      // The receiver key lacks the replay scope; the sender key holds both of the sender's.
+      expect(await missing.count()).toBe(1);
+      expect(await missing.getAttribute('data-scope')).toBe('dead-letters:write');
+      expect(await missing.getAttribute('data-api')).toBe('receiver');
+      expect(await missing.textContent()).toContain(`"${String(reader.json.name)}" lacks dead-letters:write`);
+      expect(await missing.textContent()).toContain('replay dead letters');
+    } finally {
+      await typeKeys(env.senderApiKey, env.receiverApiKey);
+      await receiverApi(env).post(`/keys/${String(reader.json.id)}/revoke`);
+      await senderApi(env).post(`/keys/${String(emitterKey.json.id)}/revoke`);
+    }
+    // The bootstrap keys are admin: nothing is missing.
+    await page.locator('[data-testid=key-scopes]').waitFor({ state: 'hidden', timeout: 10_000 });
+    await expect.poll(() => page.locator('#live-text').textContent(), { timeout: 10_000 }).toContain('live');
   });
 
   it('never puts a key in a URL and keeps them in session storage', async () => {
