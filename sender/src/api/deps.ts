@@ -55,10 +55,10 @@ export async function requireWebhook(deps: ApiDeps, id: string): Promise<Webhook
   return webhook;
 }
 
-/** 400 naming webhook_url when the URL's host is not in the allow-list. */
-export function checkTarget(deps: ApiDeps, url: string): void {
+/** 400 naming `field` (webhook_url) when the URL's host is not in the allow-list. */
+export function checkTarget(deps: ApiDeps, url: string, field = 'webhook_url'): void {
   const verdict = deps.targets.check(url);
-  if (!verdict.ok) throw validationError('body', [{ path: ['webhook_url'], message: verdict.message }]);
+  if (!verdict.ok) throw validationError('body', [{ path: [field], message: verdict.message }]);
 }
 
 /**

@@ -2,8 +2,8 @@ import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { ApiError, errorMessage, newId } from '@hookpipe/lib';
 import { defineRoute } from '@hookpipe/lib/api';
 import { makePayloadSource, mergeData, type Data } from '../emitters/catalog.js';
-import type { ReceiverLink } from '../store/webhooks-store.js';
-import { deliveryCursor } from './cursors.js';
+import type { ReceiverLink } from '../store/linked-secrets-store.js';
+import { deliveryCursor, pageOf } from './cursors.js';
 import {
   eventDataInvalid,
   RECEIVER_REFUSED,
@@ -131,10 +131,13 @@ export function addWebhookActivityRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps
         before: query.cursor === undefined ? undefined : deliveryCursor.decode(query.cursor).id,
         limit: query.limit + 1,
       });
-      const page = rows.slice(0, query.limit);
-      const last = page[page.length - 1];
-      const next = rows.length > query.limit && last ? deliveryCursor.encode({ id: last.delivery_id }) : null;
-      return c.json({ data: page, next_cursor: next }, 200);
+      const page = pageOf(
+        rows,
+        query.limit,
+        (d) => d,
+        (d) => deliveryCursor.encode({ id: d.delivery_id }),
+      );
+      return c.json(page, 200);
     },
   );
 
