@@ -6,6 +6,7 @@ import {
   type SignatureScheme,
 } from '@hookpipe/lib';
 import { validationError } from '@hookpipe/lib/api';
+import type { z } from '@hono/zod-openapi';
 import type { EmitterManager } from '../emitters/manager.js';
 import type { EventCatalog } from '../event-types/catalog.js';
 import type { Linker } from '../linked/linker.js';
@@ -18,6 +19,8 @@ import type { EmittersStore } from '../store/emitters-store.js';
 import type { EventsStore } from '../store/events-store.js';
 import type { HistoryStore } from '../store/history-store.js';
 import type { WebhooksStore } from '../store/webhooks-store.js';
+import { deliveryCursor, pageOf } from './cursors.js';
+import type { ListDeliveriesQuery } from './schemas.js';
 
 /** What the routes need; index.ts wires the real ones, tests their own. */
 export interface ApiDeps {
@@ -115,3 +118,22 @@ export const RECEIVER_REFUSED = {
     description: 'The stack’s receiver said 503 (`receiver_unavailable`, with Retry-After): nothing changed',
   },
 };
+
+/** A page of an endpoint's deliveries, newest first (`GET …/{id}/deliveries`). */
+export async function deliveriesPage(
+  deps: ApiDeps,
+  webhookId: string,
+  query: z.output<typeof ListDeliveriesQuery>,
+) {
+  const rows = await deps.history.listDeliveries(webhookId, {
+    status: query.status,
+    before: query.cursor === undefined ? undefined : deliveryCursor.decode(query.cursor).id,
+    limit: query.limit + 1,
+  });
+  return pageOf(
+    rows,
+    query.limit,
+    (d) => d,
+    (d) => deliveryCursor.encode({ id: d.delivery_id }),
+  );
+}

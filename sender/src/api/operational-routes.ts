@@ -3,8 +3,8 @@ import { ApiError, DEFAULT_SIGNATURE_SCHEME, newId } from '@hookpipe/lib';
 import { defineRoute, pageSchema, validationError } from '@hookpipe/lib/api';
 import { OPERATIONAL_EVENT_TYPES } from '../model/operational.js';
 import type { WebhookRow } from '../model/webhook.js';
-import { deliveryCursor, operationalCursor, pageOf } from './cursors.js';
-import { checkTarget, secretFor, type ApiDeps } from './deps.js';
+import { operationalCursor, pageOf } from './cursors.js';
+import { checkTarget, deliveriesPage, secretFor, type ApiDeps } from './deps.js';
 import type { AppEnv } from './env.js';
 import {
   CreatedOperationalWebhookSchema,
@@ -217,18 +217,7 @@ export function addOperationalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps): v
     },
     async (c, { params, query }) => {
       await find(params.id);
-      const rows = await deps.history.listDeliveries(params.id, {
-        status: query.status,
-        before: query.cursor === undefined ? undefined : deliveryCursor.decode(query.cursor).id,
-        limit: query.limit + 1,
-      });
-      const page = pageOf(
-        rows,
-        query.limit,
-        (d) => d,
-        (d) => deliveryCursor.encode({ id: d.delivery_id }),
-      );
-      return c.json(page, 200);
+      return c.json(await deliveriesPage(deps, params.id, query), 200);
     },
   );
 

@@ -3,8 +3,8 @@ import { ApiError, errorMessage, newId } from '@hookpipe/lib';
 import { defineRoute } from '@hookpipe/lib/api';
 import { makePayloadSource, mergeData, type Data } from '../emitters/catalog.js';
 import type { ReceiverLink } from '../store/linked-secrets-store.js';
-import { deliveryCursor, pageOf } from './cursors.js';
 import {
+  deliveriesPage,
   eventDataInvalid,
   RECEIVER_REFUSED,
   receiverUnavailable,
@@ -126,18 +126,7 @@ export function addWebhookActivityRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps
     },
     async (c, { params, query }) => {
       await requireWebhook(deps, params.id);
-      const rows = await deps.history.listDeliveries(params.id, {
-        status: query.status,
-        before: query.cursor === undefined ? undefined : deliveryCursor.decode(query.cursor).id,
-        limit: query.limit + 1,
-      });
-      const page = pageOf(
-        rows,
-        query.limit,
-        (d) => d,
-        (d) => deliveryCursor.encode({ id: d.delivery_id }),
-      );
-      return c.json(page, 200);
+      return c.json(await deliveriesPage(deps, params.id, query), 200);
     },
   );
 
