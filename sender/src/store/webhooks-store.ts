@@ -71,7 +71,7 @@ export interface WebhookPatch {
 
 /**
  * Webhook registrations and their signing secrets. Operational endpoints (the operator's, see
- * operational-webhooks-routes.ts) are rows of their own kind: each call works on one kind, a
+ * api/operational-routes.ts) are rows of their own kind: each call works on one kind, a
  * customer's webhook unless `operational` says otherwise.
  */
 export function makeWebhooksStore(pool: Pool) {
