@@ -15,6 +15,7 @@ import type { ApiDeps } from './api/deps.js';
 import { addEmitterRoutes } from './api/emitter-routes.js';
 import { addEventRoutes } from './api/event-routes.js';
 import { addEventTypeRoutes } from './api/event-type-routes.js';
+import { addOperationalRoutes } from './api/operational-routes.js';
 import type { AppEnv } from './api/env.js';
 import { addWebhookActivityRoutes } from './api/webhook-activity-routes.js';
 import { addWebhookRoutes } from './api/webhook-routes.js';
@@ -108,6 +109,7 @@ export function makeApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   addEventRoutes(app, deps);
   addEventTypeRoutes(app, deps);
   addEmitterRoutes(app, deps);
+  addOperationalRoutes(app, deps);
   if (deps.keys) registerKeyRoutes(app, { store: deps.keys, auth, scopes: SENDER_SCOPES });
 
   finishApiApp(

@@ -151,7 +151,9 @@ export function makeStackState(env: TestEnv) {
         'SELECT id FROM webhooks WHERE id = ANY($1) AND deleted_at IS NULL',
         [made],
       );
-      for (const { id } of live) await sender.delete(`/webhooks/${id}`);
+      // Operational endpoints have a resource of their own; left, they would get later suites' events.
+      for (const { id } of live)
+        await sender.delete(id.startsWith('opwh_') ? `/operational-webhooks/${id}` : `/webhooks/${id}`);
       for (const e of await runningEmitters(sender)) {
         if (snap.runningEmitters.has(e.emitter_id)) continue;
         const q = `customer_id=${encodeURIComponent(e.customer_id)}&webhook_id=${e.webhook_id}`;

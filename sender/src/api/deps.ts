@@ -6,6 +6,7 @@ import {
   type SignatureScheme,
 } from '@hookpipe/lib';
 import { validationError } from '@hookpipe/lib/api';
+import type { z } from '@hono/zod-openapi';
 import type { EmitterManager } from '../emitters/manager.js';
 import type { EventCatalog } from '../event-types/catalog.js';
 import type { Linker } from '../linked/linker.js';
@@ -18,6 +19,8 @@ import type { EmittersStore } from '../store/emitters-store.js';
 import type { EventsStore } from '../store/events-store.js';
 import type { HistoryStore } from '../store/history-store.js';
 import type { WebhooksStore } from '../store/webhooks-store.js';
+import { deliveryCursor, pageOf } from './cursors.js';
+import type { ListDeliveriesQuery } from './schemas.js';
 
 /** What the routes need; index.ts wires the real ones, tests their own. */
 export interface ApiDeps {
@@ -55,10 +58,10 @@ export async function requireWebhook(deps: ApiDeps, id: string): Promise<Webhook
   return webhook;
 }
 
-/** 400 naming webhook_url when the URL's host is not in the allow-list. */
-export function checkTarget(deps: ApiDeps, url: string): void {
+/** 400 naming `field` (webhook_url) when the URL's host is not in the allow-list. */
+export function checkTarget(deps: ApiDeps, url: string, field = 'webhook_url'): void {
   const verdict = deps.targets.check(url);
-  if (!verdict.ok) throw validationError('body', [{ path: ['webhook_url'], message: verdict.message }]);
+  if (!verdict.ok) throw validationError('body', [{ path: [field], message: verdict.message }]);
 }
 
 /**
@@ -115,3 +118,22 @@ export const RECEIVER_REFUSED = {
     description: 'The stack’s receiver said 503 (`receiver_unavailable`, with Retry-After): nothing changed',
   },
 };
+
+/** A page of an endpoint's deliveries, newest first (`GET …/{id}/deliveries`). */
+export async function deliveriesPage(
+  deps: ApiDeps,
+  webhookId: string,
+  query: z.output<typeof ListDeliveriesQuery>,
+) {
+  const rows = await deps.history.listDeliveries(webhookId, {
+    status: query.status,
+    before: query.cursor === undefined ? undefined : deliveryCursor.decode(query.cursor).id,
+    limit: query.limit + 1,
+  });
+  return pageOf(
+    rows,
+    query.limit,
+    (d) => d,
+    (d) => deliveryCursor.encode({ id: d.delivery_id }),
+  );
+}

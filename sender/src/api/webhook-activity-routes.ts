@@ -2,9 +2,9 @@ import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { ApiError, errorMessage, newId } from '@hookpipe/lib';
 import { defineRoute } from '@hookpipe/lib/api';
 import { makePayloadSource, mergeData, type Data } from '../emitters/catalog.js';
-import type { ReceiverLink } from '../store/webhooks-store.js';
-import { deliveryCursor } from './cursors.js';
+import type { ReceiverLink } from '../store/linked-secrets-store.js';
 import {
+  deliveriesPage,
   eventDataInvalid,
   RECEIVER_REFUSED,
   receiverUnavailable,
@@ -126,15 +126,7 @@ export function addWebhookActivityRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps
     },
     async (c, { params, query }) => {
       await requireWebhook(deps, params.id);
-      const rows = await deps.history.listDeliveries(params.id, {
-        status: query.status,
-        before: query.cursor === undefined ? undefined : deliveryCursor.decode(query.cursor).id,
-        limit: query.limit + 1,
-      });
-      const page = rows.slice(0, query.limit);
-      const last = page[page.length - 1];
-      const next = rows.length > query.limit && last ? deliveryCursor.encode({ id: last.delivery_id }) : null;
-      return c.json({ data: page, next_cursor: next }, 200);
+      return c.json(await deliveriesPage(deps, params.id, query), 200);
     },
   );
 

@@ -2,8 +2,8 @@ import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { ApiError, DEFAULT_SIGNATURE_SCHEME, errorMessage, newId } from '@hookpipe/lib';
 import { defineRoute, pageSchema } from '@hookpipe/lib/api';
 import type { WebhookRow } from '../model/webhook.js';
-import type { ReceiverLink } from '../store/webhooks-store.js';
-import { webhookCursor } from './cursors.js';
+import type { ReceiverLink } from '../store/linked-secrets-store.js';
+import { pageOf, webhookCursor } from './cursors.js';
 import {
   checkTarget,
   RECEIVER_REFUSED,
@@ -162,10 +162,10 @@ export function addWebhookRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps): void 
         after: after(query.cursor),
         limit: query.limit + 1,
       });
-      const page = rows.slice(0, query.limit);
-      const last = page[page.length - 1];
-      const next = rows.length > query.limit && last ? webhookCursor.encode({ id: last.id }) : null;
-      return c.json({ data: page.map(webhookView), next_cursor: next }, 200);
+      return c.json(
+        pageOf(rows, query.limit, webhookView, (w) => webhookCursor.encode({ id: w.id })),
+        200,
+      );
     },
   );
 

@@ -76,8 +76,8 @@ const SCHEME_AND_SECRET =
   'Stripe’s event body); fixed at registration. `secret`: your own signing secret (default: one is generated): ' +
   'standard-webhooks takes whsec_ + base64 of 16-128 bytes, github and stripe 16-256 printable ASCII characters.';
 
-/** `webhook_url`: exactly what the target allow-list takes (its pattern is in the document). */
-function webhookUrl(targets: TargetPolicy) {
+/** A webhook's URL: exactly what the target allow-list takes (its pattern is in the document). */
+export function webhookUrl(targets: TargetPolicy) {
   return z
     .string()
     .max(2048, 'must be at most 2048 characters')

@@ -1,5 +1,6 @@
 import { type Pool, withTransaction } from '@hookpipe/lib';
 import type { Completion } from '../model/delivery.js';
+import { disabledWebhooks, exhaustedDeliveries, raiseOperational } from './operational-enqueue.js';
 
 const RECORD_SQL = `
 WITH r AS (
@@ -108,7 +109,8 @@ export function makeCompletionsStore(pool: Pool) {
     /**
      * Writes a batch of finished attempts in one transaction: each attempt row, each delivery's new
      * state (only when its claim is still ours), the emitters' counters, the webhooks' health, and
-     * holds the pending deliveries of webhooks this batch disabled. Returns those webhook ids.
+     * holds the pending deliveries of webhooks this batch disabled, and enqueues the operational
+     * events of deliveries it failed and webhooks it disabled. Returns the disabled webhook ids.
      */
     async record(
       completions: readonly Completion[],
@@ -142,6 +144,19 @@ export function makeCompletionsStore(pool: Pool) {
         ]);
         const disabled = rows.map((r) => r.id);
         if (disabled.length > 0) await client.query(HOLD_SQL, [disabled]);
+        // Only a batch with a final failure or a disable can raise an operational event.
+        const failed = completions.filter((c) => c.fault === null && c.decision.kind === 'failed');
+        if (failed.length > 0 || disabled.length > 0) {
+          const at = new Date(opts.now);
+          await raiseOperational(client, opts.now, async () => [
+            ...(await exhaustedDeliveries(
+              client,
+              failed.map((c) => c.id),
+              at,
+            )),
+            ...(await disabledWebhooks(client, disabled, at)),
+          ]);
+        }
         return disabled;
       });
     },

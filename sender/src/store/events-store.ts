@@ -87,9 +87,9 @@ export function makeEventsStore(pool: Pool) {
         }>(
           e.webhookId
             ? `SELECT id, customer_id, signature_scheme FROM webhooks
-               WHERE id = $1 AND deleted_at IS NULL AND status = 'ACTIVE'`
+               WHERE id = $1 AND deleted_at IS NULL AND status = 'ACTIVE' AND NOT operational`
             : `SELECT id, customer_id, signature_scheme FROM webhooks w
-               WHERE w.deleted_at IS NULL AND w.status = 'ACTIVE'
+               WHERE w.deleted_at IS NULL AND w.status = 'ACTIVE' AND NOT w.operational
                  AND EXISTS (SELECT 1 FROM unnest(w.event_types) p
                              WHERE p = '*' OR p = $1 OR (right(p, 2) = '.*' AND starts_with($1, left(p, -1))))
                ORDER BY id`,

@@ -1,4 +1,27 @@
-import type { Pool } from '@hookpipe/lib';
+import type { Pool, PoolClient } from '@hookpipe/lib';
+
+/**
+ * A secret installed on the stack's own receiver along with a change (linked secrets): the
+ * receiver's id for it, null when the receiver had it already (then it is not ours to remove).
+ */
+export interface ReceiverLink {
+  receiverSecretId: number | null;
+}
+
+/** Records a secret installed on the receiver, in the transaction that stores it on the sender. */
+export async function recordLink(
+  client: PoolClient,
+  webhookId: string,
+  senderSecretId: string,
+  link: ReceiverLink,
+  at: Date,
+): Promise<void> {
+  await client.query(
+    `INSERT INTO linked_secrets (webhook_id, sender_secret_id, receiver_secret_id, created_at)
+     VALUES ($1, $2, $3, $4)`,
+    [webhookId, senderSecretId, link.receiverSecretId, at],
+  );
+}
 
 /** A linked secret due to leave the receiver. */
 export interface DueRemoval {

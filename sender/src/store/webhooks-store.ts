@@ -1,6 +1,9 @@
-import { type Pool, type PoolClient, type SignatureScheme, withTransaction } from '@hookpipe/lib';
+import { type Pool, type SignatureScheme, withTransaction } from '@hookpipe/lib';
+import { endpointDisabled, endpointEnabled } from '../model/operational.js';
 import type { Data, WebhookRow } from '../model/webhook.js';
 import type { SecretBox } from '../secrets.js';
+import { recordLink, type ReceiverLink } from './linked-secrets-store.js';
+import { raiseOperational } from './operational-enqueue.js';
 
 interface Row {
   id: string;
@@ -55,28 +58,6 @@ export type NewWebhook = Pick<
   | 'payload'
 >;
 
-/**
- * A secret installed on the stack's own receiver along with a change (linked secrets): the
- * receiver's id for it, null when the receiver had it already (then it is not ours to remove).
- */
-export interface ReceiverLink {
-  receiverSecretId: number | null;
-}
-
-async function recordLink(
-  client: PoolClient,
-  webhookId: string,
-  senderSecretId: string,
-  link: ReceiverLink,
-  at: Date,
-): Promise<void> {
-  await client.query(
-    `INSERT INTO linked_secrets (webhook_id, sender_secret_id, receiver_secret_id, created_at)
-     VALUES ($1, $2, $3, $4)`,
-    [webhookId, senderSecretId, link.receiverSecretId, at],
-  );
-}
-
 export interface WebhookPatch {
   url?: string;
   description?: string | null;
@@ -88,7 +69,11 @@ export interface WebhookPatch {
   active?: boolean;
 }
 
-/** Webhook registrations and their signing secrets. */
+/**
+ * Webhook registrations and their signing secrets. Operational endpoints (the operator's, see
+ * api/operational-routes.ts) are rows of their own kind: each call works on one kind, a
+ * customer's webhook unless `operational` says otherwise.
+ */
 export function makeWebhooksStore(pool: Pool) {
   return {
     /**
@@ -97,7 +82,14 @@ export function makeWebhooksStore(pool: Pool) {
      */
     async insert(
       input: NewWebhook,
-      opts: { id: string; now: number; box: SecretBox; secret: string; link?: ReceiverLink },
+      opts: {
+        id: string;
+        now: number;
+        box: SecretBox;
+        secret: string;
+        link?: ReceiverLink;
+        operational?: boolean;
+      },
     ): Promise<{ ok: true; webhook: WebhookRow; secret: string } | { ok: false; reason: 'conflict' }> {
       const { secret } = opts;
       const now = new Date(opts.now);
@@ -105,8 +97,8 @@ export function makeWebhooksStore(pool: Pool) {
         return await withTransaction(pool, async (client) => {
           const { rows } = await client.query<Row>(
             `INSERT INTO webhooks (id, customer_id, url, description, event_types, headers, max_in_flight, created_at,
-                                   updated_at, signature_scheme, payload)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10) RETURNING ${COLUMNS}`,
+                                   updated_at, signature_scheme, payload, operational)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10, $11) RETURNING ${COLUMNS}`,
             [
               opts.id,
               input.customerId,
@@ -118,6 +110,7 @@ export function makeWebhooksStore(pool: Pool) {
               now,
               input.signatureScheme,
               input.payload === null ? null : JSON.stringify(input.payload),
+              opts.operational ?? false,
             ],
           );
           const webhook = toWebhook(rows[0]!);
@@ -134,10 +127,10 @@ export function makeWebhooksStore(pool: Pool) {
       }
     },
 
-    async get(id: string): Promise<WebhookRow | null> {
+    async get(id: string, operational = false): Promise<WebhookRow | null> {
       const { rows } = await pool.query<Row>(
-        `SELECT ${COLUMNS} FROM webhooks WHERE id = $1 AND deleted_at IS NULL`,
-        [id],
+        `SELECT ${COLUMNS} FROM webhooks WHERE id = $1 AND deleted_at IS NULL AND operational = $2`,
+        [id, operational],
       );
       return rows[0] ? toWebhook(rows[0]) : null;
     },
@@ -148,32 +141,41 @@ export function makeWebhooksStore(pool: Pool) {
       status?: 'ACTIVE' | 'DISABLED';
       after?: string;
       limit: number;
+      operational?: boolean;
     }): Promise<WebhookRow[]> {
       const { rows } = await pool.query<Row>(
         `SELECT ${COLUMNS} FROM webhooks
          WHERE deleted_at IS NULL AND ($1::text IS NULL OR customer_id = $1) AND ($2::text IS NULL OR status = $2)
-           AND ($3::text IS NULL OR id > $3)
+           AND ($3::text IS NULL OR id > $3) AND operational = $5
          ORDER BY id LIMIT $4`,
-        [filter.customerId ?? null, filter.status ?? null, filter.after ?? null, filter.limit],
+        [
+          filter.customerId ?? null,
+          filter.status ?? null,
+          filter.after ?? null,
+          filter.limit,
+          filter.operational ?? false,
+        ],
       );
       return rows.map(toWebhook);
     },
 
     /**
      * Applies a patch. Disabling holds the webhook's pending deliveries; enabling clears its
-     * failure record and releases them, due at once.
+     * failure record and releases them, due at once. A customer's webhook disabled or enabled
+     * raises `endpoint.disabled` (manual) or `endpoint.enabled` in the same transaction.
      */
     async update(
       id: string,
       patch: WebhookPatch,
       now: number,
+      operational = false,
     ): Promise<{ ok: true; webhook: WebhookRow } | { ok: false; reason: 'not_found' | 'conflict' }> {
       const at = new Date(now);
       try {
         return await withTransaction(pool, async (client) => {
           const { rows } = await client.query<Row>(
-            `SELECT ${COLUMNS} FROM webhooks WHERE id = $1 AND deleted_at IS NULL FOR UPDATE`,
-            [id],
+            `SELECT ${COLUMNS} FROM webhooks WHERE id = $1 AND deleted_at IS NULL AND operational = $2 FOR UPDATE`,
+            [id, operational],
           );
           const current = rows[0];
           if (!current) return { ok: false as const, reason: 'not_found' as const };
@@ -221,7 +223,12 @@ export function makeWebhooksStore(pool: Pool) {
               [id],
             );
           }
-          return { ok: true as const, webhook: toWebhook(updated.rows[0]!) };
+          const webhook = toWebhook(updated.rows[0]!);
+          if ((enable || disable) && !operational) {
+            const event = enable ? endpointEnabled(webhook, at) : endpointDisabled(webhook, 'manual', at);
+            await raiseOperational(client, now, () => Promise.resolve([event]));
+          }
+          return { ok: true as const, webhook };
         });
       } catch (err) {
         if (isUniqueViolation(err)) return { ok: false, reason: 'conflict' };
@@ -230,12 +237,13 @@ export function makeWebhooksStore(pool: Pool) {
     },
 
     /** Deletes a webhook (kept as history) and cancels what it had not delivered yet. */
-    async remove(id: string, now: number): Promise<boolean> {
+    async remove(id: string, now: number, operational = false): Promise<boolean> {
       const at = new Date(now);
       return withTransaction(pool, async (client) => {
         const res = await client.query(
-          `UPDATE webhooks SET deleted_at = $2, updated_at = $2 WHERE id = $1 AND deleted_at IS NULL`,
-          [id, at],
+          `UPDATE webhooks SET deleted_at = $2, updated_at = $2
+           WHERE id = $1 AND deleted_at IS NULL AND operational = $3`,
+          [id, at, operational],
         );
         if (res.rowCount === 0) return false;
         await client.query(
