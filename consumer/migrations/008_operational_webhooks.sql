@@ -1,4 +1,4 @@
--- Operational webhooks (docs/operational-webhooks.md): the receiver tells its operator about
+-- Operational webhooks (docs/receiver-operational-webhooks.md): the receiver tells its operator about
 -- itself (dead_letter.created, dead_letter.replayed) through a small outbox of its own. Events are
 -- enqueued in the transaction of the change that causes them; the consumer's delivery worker
 -- claims due rows with FOR UPDATE SKIP LOCKED and a lease (next_attempt_at moved past the attempt

@@ -38,7 +38,7 @@ export interface AppDeps extends SystemDeps {
   /** The live dashboard (docs/dashboard.md); left out, there is no /dashboard. */
   dashboard?: DashboardDeps;
   deadLetterPurge: DeadLetterPurge;
-  /** Operational webhooks (docs/operational-webhooks.md); left out, there is no /operational-webhooks. */
+  /** Operational webhooks (docs/receiver-operational-webhooks.md); left out, there is no /operational-webhooks. */
   operationalWebhooks?: OperationalEndpointsStore;
 }
 

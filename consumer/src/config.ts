@@ -48,7 +48,7 @@ const schema = z
     CONSUMER_RETENTION_INTERVAL_S: env.int(300, 10, 86_400),
     CONSUMER_RETENTION_BATCH: env.int(1000, 10, 50_000),
 
-    // Operational webhooks (docs/operational-webhooks.md): the delivery worker. Timeout and
+    // Operational webhooks (docs/receiver-operational-webhooks.md): the delivery worker. Timeout and
     // attempts default to the sender's (SENDER_DELIVERY_TIMEOUT_MS, SENDER_MAX_ATTEMPTS).
     CONSUMER_OPS_POLL_INTERVAL_MS: env.int(1000, 10, 60_000),
     CONSUMER_OPS_ATTEMPT_TIMEOUT_MS: env.int(15_000, 100, 120_000),

@@ -25,13 +25,7 @@ export interface OperationalDeliveryView {
   finished_at: string | null;
 }
 
-interface EndpointDbRow {
-  id: string;
-  url: string;
-  signature_scheme: SignatureScheme;
-  event_types: string[];
-  description: string | null;
-  active: boolean;
+interface EndpointDbRow extends Omit<OperationalEndpointView, 'created_at'> {
   created_at: Date;
 }
 

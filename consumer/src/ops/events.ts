@@ -1,4 +1,4 @@
-/** The receiver's operational event types (docs/operational-webhooks.md). */
+/** The receiver's operational event types (docs/receiver-operational-webhooks.md). */
 export const OPERATIONAL_EVENT_TYPES = ['dead_letter.created', 'dead_letter.replayed'] as const;
 
 export type OperationalEventType = (typeof OPERATIONAL_EVENT_TYPES)[number];

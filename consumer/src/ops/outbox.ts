@@ -20,28 +20,24 @@ export async function enqueueOperationalEvents(
     )
   ).rows;
   if (endpoints.length === 0) return 0;
-  const cols = {
-    endpoint: [] as string[],
-    message: [] as string[],
-    type: [] as string[],
-    body: [] as Buffer[],
-  };
-  for (const event of events) {
+  const rows = events.flatMap((event) => {
     const messageId = newId('msg', now.getTime());
     const body = operationalBody(event, now);
-    for (const e of endpoints) {
-      if (!subscribes(e.event_types, event.type)) continue;
-      cols.endpoint.push(e.id);
-      cols.message.push(messageId);
-      cols.type.push(event.type);
-      cols.body.push(body);
-    }
-  }
-  if (cols.endpoint.length === 0) return 0;
+    return endpoints
+      .filter((e) => subscribes(e.event_types, event.type))
+      .map((e) => ({ endpoint: e.id, messageId, type: event.type, body }));
+  });
+  if (rows.length === 0) return 0;
   const res = await client.query(
     `INSERT INTO operational_deliveries (endpoint_id, message_id, event_type, body, next_attempt_at, created_at)
      SELECT e, m, t, b, $5, $5 FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[]) AS x(e, m, t, b)`,
-    [cols.endpoint, cols.message, cols.type, cols.body, now],
+    [
+      rows.map((r) => r.endpoint),
+      rows.map((r) => r.messageId),
+      rows.map((r) => r.type),
+      rows.map((r) => r.body),
+      now,
+    ],
   );
   return res.rowCount ?? 0;
 }
