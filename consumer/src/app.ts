@@ -11,12 +11,14 @@ import { registerDeadLetterPurgeRoutes, type DeadLetterPurge } from './api/dead-
 import { registerDeadLetterRoutes } from './api/dead-letter-routes.js';
 import { registerEventRoutes } from './api/events-routes.js';
 import { registerFaultRoutes } from './api/fault-routes.js';
+import { registerOperationalWebhookRoutes } from './api/operational-webhook-routes.js';
 import { registerSecretRoutes } from './api/secret-routes.js';
 import { registerSystemRoutes, type SystemDeps } from './api/system-routes.js';
 import { DASHBOARD_OPEN_PATHS, registerDashboardRoutes, type DashboardDeps } from '@hookpipe/dashboard';
 import type { Replayer } from './replay.js';
 import type { DeadLettersStore } from './store/dead-letters-store.js';
 import type { EventsQuery } from './store/events-query.js';
+import type { OperationalEndpointsStore } from './ops/endpoints-store.js';
 import type { FaultsStore } from './store/faults-store.js';
 import type { SecretsStore } from './store/secrets-store.js';
 
@@ -36,6 +38,8 @@ export interface AppDeps extends SystemDeps {
   /** The live dashboard (docs/dashboard.md); left out, there is no /dashboard. */
   dashboard?: DashboardDeps;
   deadLetterPurge: DeadLetterPurge;
+  /** Operational webhooks (docs/receiver-operational-webhooks.md); left out, there is no /operational-webhooks. */
+  operationalWebhooks?: OperationalEndpointsStore;
 }
 
 /** The receiver API's scopes (docs/consumer.md, "API keys"); `admin` grants all. */
@@ -69,6 +73,9 @@ export function makeApp(deps: AppDeps): OpenAPIHono {
   registerDeadLetterPurgeRoutes(app, deps);
   registerSecretRoutes(app, deps);
   registerFaultRoutes(app, deps);
+  if (deps.operationalWebhooks) {
+    registerOperationalWebhookRoutes(app, { operationalWebhooks: deps.operationalWebhooks });
+  }
   if (deps.keys) registerKeyRoutes(app, { store: deps.keys, auth, scopes: RECEIVER_SCOPES });
   if (deps.dashboard) registerDashboardRoutes(app, deps.dashboard);
 
@@ -79,7 +86,7 @@ export function makeApp(deps: AppDeps): OpenAPIHono {
       version: '0.1.0',
       description:
         'Persisted events, dead letters and replay, receiver secrets and their signature schemes, receiver fault ' +
-        'profiles, statistics, API keys with scopes.',
+        'profiles, statistics, API keys with scopes, operational webhooks about the receiver itself.',
     },
     deps.logger,
   );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from './config.js';
+import { operationalRetryPolicy, parseConfig } from './config.js';
 
 const required = { DATABASE_URL: 'postgres://localhost/receiver', RECEIVER_API_KEY: 'rk_0123456789abcdef' };
 
@@ -18,5 +18,27 @@ describe('consumer config', () => {
         CONSUMER_HEARTBEAT_INTERVAL_MS: '3000',
       }),
     ).toThrow(/CONSUMER_HEARTBEAT_INTERVAL_MS/);
+  });
+});
+
+describe('operational webhook worker config', () => {
+  it('defaults to the sender’s attempt timeout and attempts', () => {
+    const config = parseConfig(required);
+    expect(config.CONSUMER_OPS_ATTEMPT_TIMEOUT_MS).toBe(15_000);
+    expect(operationalRetryPolicy(config)).toEqual({
+      maxAttempts: 10,
+      baseMs: 1000,
+      capMs: 300_000,
+      retryAfterMaxMs: 3_600_000,
+    });
+  });
+
+  it('names the variable when a value is out of range', () => {
+    expect(() => parseConfig({ ...required, CONSUMER_OPS_MAX_ATTEMPTS: '0' })).toThrow(
+      /CONSUMER_OPS_MAX_ATTEMPTS/,
+    );
+    expect(() => parseConfig({ ...required, CONSUMER_OPS_POLL_INTERVAL_MS: 'soon' })).toThrow(
+      /CONSUMER_OPS_POLL_INTERVAL_MS/,
+    );
   });
 });

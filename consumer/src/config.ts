@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { env, loadConfig } from '@hookpipe/lib';
+import { env, loadConfig, type RetryPolicy } from '@hookpipe/lib';
 
 /**
  * Every variable is documented in docs/consumer.md; keep the two in step. The dashboard's
@@ -48,6 +48,12 @@ const schema = z
     CONSUMER_RETENTION_INTERVAL_S: env.int(300, 10, 86_400),
     CONSUMER_RETENTION_BATCH: env.int(1000, 10, 50_000),
 
+    // Operational webhooks (docs/receiver-operational-webhooks.md): the delivery worker. Timeout and
+    // attempts default to the sender's (SENDER_DELIVERY_TIMEOUT_MS, SENDER_MAX_ATTEMPTS).
+    CONSUMER_OPS_POLL_INTERVAL_MS: env.int(1000, 10, 60_000),
+    CONSUMER_OPS_ATTEMPT_TIMEOUT_MS: env.int(15_000, 100, 120_000),
+    CONSUMER_OPS_MAX_ATTEMPTS: env.int(10, 1, 100),
+
     // API.
     CONSUMER_REPLAY_MAX: env.int(500, 1, 10_000),
     CONSUMER_SHUTDOWN_GRACE_MS: env.int(10_000, 0, 120_000),
@@ -69,3 +75,14 @@ export type Config = z.infer<typeof schema>;
 
 export const parseConfig = (vars: Record<string, string | undefined>): Config =>
   loadConfig(schema, vars, 'consumer');
+
+/**
+ * The operational webhooks' retry schedule: the sender's default backoff (SENDER_BACKOFF_BASE_MS,
+ * SENDER_BACKOFF_CAP_MS, SENDER_RETRY_AFTER_MAX_MS), with this consumer's attempt limit.
+ */
+export const operationalRetryPolicy = (config: Config): RetryPolicy => ({
+  maxAttempts: config.CONSUMER_OPS_MAX_ATTEMPTS,
+  baseMs: 1000,
+  capMs: 300_000,
+  retryAfterMaxMs: 3_600_000,
+});

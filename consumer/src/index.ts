@@ -11,6 +11,7 @@ import {
   ensureTopics,
   exponentialBackoff,
   listen,
+  makeHttpPost,
   migrate,
   quietKafkaLogCreator,
   systemClock,
@@ -19,8 +20,11 @@ import {
 import { makeDashboard, parseDashboardConfig } from '@hookpipe/dashboard';
 import { makeApiKeysStore } from '@hookpipe/lib/api';
 import { makeApp } from './app.js';
-import { parseConfig } from './config.js';
+import { operationalRetryPolicy, parseConfig } from './config.js';
 import { makeConsumerMetrics } from './metrics.js';
+import { makeOperationalDeliveriesStore } from './ops/deliveries-store.js';
+import { makeOperationalEndpointsStore } from './ops/endpoints-store.js';
+import { makeOperationalWorker } from './ops/worker.js';
 import { makeConsumerPipeline } from './pipeline/assemble.js';
 import type { OutgoingRecord } from './pipeline/failures.js';
 import { makeReplayer } from './replay.js';
@@ -111,7 +115,23 @@ async function main(): Promise<void> {
     consumerStatus: () => eventConsumer.status(),
     counters: () => metrics.snapshot(),
     dashboard: dashboard.deps,
+    operationalWebhooks: makeOperationalEndpointsStore(pool),
   });
+  const opsHttp = makeHttpPost({ maxSockets: 8 });
+  shutdown.add('operational webhook connections', () => opsHttp.close());
+  const opsWorker = makeOperationalWorker(
+    {
+      store: makeOperationalDeliveriesStore(pool),
+      logger: logger.child({ component: 'operational-webhooks' }),
+      clock,
+      post: opsHttp.post,
+      policy: operationalRetryPolicy(config),
+      timeoutMs: config.CONSUMER_OPS_ATTEMPT_TIMEOUT_MS,
+    },
+    { pollIntervalMs: config.CONSUMER_OPS_POLL_INTERVAL_MS, batch: 16 },
+  );
+  opsWorker.start();
+  shutdown.add('operational webhook worker', () => opsWorker.stop());
   if (config.CONSUMER_RETENTION_HOURS > 0) {
     const retention = makeConsumerRetention({ pool, settings: retentionSettings(config), clock, logger });
     retention.start();

@@ -2,6 +2,7 @@ export * from './backoff.js';
 export * from './clock.js';
 export * from './config.js';
 export * from './db.js';
+export * from './delivery/index.js';
 export * from './errors.js';
 export * from './faults.js';
 export * from './http.js';

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import {
   ConfigError,
   errorMessage,
+  makeHttpPost,
   makeLogger,
   makePool,
   makeShutdown,
@@ -13,7 +14,6 @@ import {
 import { makeApiKeysStore } from '@hookpipe/lib/api';
 import { makeApp } from './app.js';
 import { instanceId, parseConfig, secretKeyBytes } from './config.js';
-import { makeHttpPost } from './delivery/transport.js';
 import { makeDeliveryWorker } from './delivery/worker.js';
 import { makeEmitterManager } from './emitters/manager.js';
 import { makeEventCatalog } from './event-types/catalog.js';

@@ -36,6 +36,8 @@ export interface Snapshot {
   receiverKeys: Set<string>;
   receiverSecrets: ReceiverSecretRow[];
   faults: FaultProfile[];
+  /** The receiver's operational webhooks (removed ones stay in the table, with their secrets). */
+  operationalWebhooks: Set<string>;
 }
 
 const ids = (rows: { id: string }[]) => new Set(rows.map((r) => r.id));
@@ -72,6 +74,9 @@ export function makeStackState(env: TestEnv) {
           'SELECT id::text, customer_id, secret, signature_scheme, label FROM receiver_secrets',
         ),
         faults: await dataOf<FaultProfile>(receiver, '/faults'),
+        operationalWebhooks: ids(
+          await receiverDb.query<{ id: string }>('SELECT id FROM operational_endpoints'),
+        ),
       };
     },
 
@@ -101,6 +106,12 @@ export function makeStackState(env: TestEnv) {
           value: s.secret,
         })),
         ...installed.map((s) => ({ label: `receiver secret ${s.id} the fuzzer installed`, value: s.secret })),
+        ...(
+          await receiverDb.query<{ id: string; secret: string }>(
+            'SELECT id, secret FROM operational_endpoints WHERE NOT (id = ANY($1))',
+            [[...snap.operationalWebhooks]],
+          )
+        ).map((s) => ({ label: `operational webhook ${s.id}'s secret`, value: s.secret })),
       ].filter((s) => new Set(s.value).size >= 8);
     },
 
@@ -209,6 +220,13 @@ export function makeStackState(env: TestEnv) {
         if (!profiles.some((p) => p.customer_id === f.customer_id))
           await receiver.put(`/faults/${encodeURIComponent(f.customer_id)}`, f.profile);
       }
+
+      // Its operational webhooks would keep sending the seeded dead letters' events to made-up URLs.
+      const opsMade = await receiverDb.query<{ id: string }>(
+        'SELECT id FROM operational_endpoints WHERE deleted_at IS NULL AND NOT (id = ANY($1))',
+        [[...snap.operationalWebhooks]],
+      );
+      for (const { id } of opsMade) await receiver.delete(`/operational-webhooks/${id}`);
 
       // Both: the keys it made.
       for (const [api, db, had] of [

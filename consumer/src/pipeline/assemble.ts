@@ -65,7 +65,7 @@ export function makeConsumerPipeline(deps: {
       makeIdempotentProducer(deps.kafka, { initialRetryTime: 200, maxRetryTime: 2000, retries: 3 }),
     logger,
   });
-  const store = makePipelineStore(deps.pool);
+  const store = makePipelineStore(deps.pool, clock);
   const injectFailure = makeFailureInjector({
     enabled: config.CONSUMER_FAILURE_INJECTION,
     failRate: config.CONSUMER_FAIL_RATE,

@@ -26,10 +26,12 @@ export const eventCursor = defineCursor<EventCursor>({
   },
 });
 
-/** The last dead letter's id. */
-export const deadLetterCursor = defineCursor<DeadLetterCursor>({
+/** The last row's id, in a list ordered by id (dead letters, operational deliveries). */
+export const idCursor = defineCursor<DeadLetterCursor>({
   pattern: /^[1-9][0-9]{0,15}$/,
   example: '42',
   encode: (p) => String(p.id),
   decode: (text) => ({ id: Number(text) }),
 });
+
+export const deadLetterCursor = idCursor;

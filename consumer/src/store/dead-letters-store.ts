@@ -1,4 +1,5 @@
 import { type Pool, withTransaction } from '@hookpipe/lib';
+import { enqueueOperationalEvents } from '../ops/outbox.js';
 import { deadLetterCursor, type DeadLetterCursor } from './cursors.js';
 import type { StringHeaders } from '../pipeline/headers.js';
 
@@ -154,7 +155,7 @@ export function makeDeadLettersStore(pool: Pool) {
      * Replays dead letters: locks their rows, hands the open ones to `publish` (which resolves
      * once the broker has them), then marks them replayed in the same transaction. A failed
      * publish leaves every row open; a concurrent replay of the same row waits, then sees it
-     * replayed.
+     * replayed. Each replayed row enqueues its `dead_letter.replayed` in the same transaction.
      */
     async replay(
       ids: readonly number[],
@@ -172,8 +173,10 @@ export function makeDeadLettersStore(pool: Pool) {
           record_key: Buffer | null;
           headers: StringHeaders;
           replayed_at: Date | null;
+          customer_id: string | null;
+          event_type: string | null;
         }>(
-          `SELECT id, webhook_id, raw_body, record_key, headers, replayed_at FROM dead_letters
+          `SELECT id, webhook_id, raw_body, record_key, headers, replayed_at, customer_id, event_type FROM dead_letters
           WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE`,
           [ids],
         );
@@ -203,6 +206,21 @@ export function makeDeadLettersStore(pool: Pool) {
           await client.query(
             `UPDATE dead_letters SET replayed_at = $2, replay_count = replay_count + 1 WHERE id = ANY($1::bigint[])`,
             [replayed.map((r) => r.id), replayedAt],
+          );
+          const owners = new Map(res.rows.map((r) => [Number(r.id), r]));
+          await enqueueOperationalEvents(
+            client,
+            replayed.map((r) => ({
+              type: 'dead_letter.replayed' as const,
+              data: {
+                dead_letter_id: r.id,
+                event_id: r.webhookId,
+                customer_id: owners.get(r.id)?.customer_id ?? null,
+                event_type: owners.get(r.id)?.event_type ?? null,
+                replayed_at: replayedAt.toISOString(),
+              },
+            })),
+            replayedAt,
           );
         }
         return { replayed: replayed.map((r) => ({ ...r, replayedAt })), skipped };

@@ -1,4 +1,6 @@
-import { type Pool, withTransaction } from '@hookpipe/lib';
+import { systemClock, type Clock, type Pool, withTransaction } from '@hookpipe/lib';
+import { enqueueOperationalEvents } from '../ops/outbox.js';
+import type { OperationalEvent } from '../ops/events.js';
 import type { StringHeaders } from '../pipeline/headers.js';
 import type { WebhookEvent } from '../pipeline/types.js';
 
@@ -49,7 +51,7 @@ const INSERT_EVENTS = `
   ON CONFLICT (webhook_id) DO NOTHING`;
 
 /** The pipeline's writes to the receiver database. Every write is idempotent. */
-export function makePipelineStore(pool: Pool) {
+export function makePipelineStore(pool: Pool, now: Clock = systemClock) {
   return {
     /**
      * Persists events with one multi-row insert; rows whose `webhook_id` is already stored are
@@ -105,7 +107,8 @@ export function makePipelineStore(pool: Pool) {
     /**
      * Records failures and dead letters in one transaction. Both inserts are idempotent: a
      * failure is unique on its source record, and there is at most one open dead letter per
-     * webhook id.
+     * webhook id. Each dead letter actually written enqueues its `dead_letter.created` in the
+     * same transaction, so however many consumers redo a batch it is reported once.
      */
     async recordFailures(
       failures: readonly FailureRow[],
@@ -133,14 +136,16 @@ export function makePipelineStore(pool: Pool) {
             ],
           );
         }
+        const created: OperationalEvent[] = [];
         for (const d of deadLetters) {
-          await client.query(
+          const inserted = await client.query<{ id: string; failed_at: Date }>(
             `INSERT INTO dead_letters (webhook_id, customer_id, event_type, retry_count, reason, error_class, payload,
                                      raw_body, headers, original_topic, original_partition, original_offset,
                                      first_failed_at, failed_at, record_key)
            VALUES ($1, $2, $3, $4, $5, $6, hookpipe_try_jsonb($7), $7, $8, $9, $10, $11,
                    $12, $13, $14)
-           ON CONFLICT (webhook_id) WHERE replayed_at IS NULL DO NOTHING`,
+           ON CONFLICT (webhook_id) WHERE replayed_at IS NULL DO NOTHING
+           RETURNING id, failed_at`,
             [
               d.webhookId,
               d.customerId,
@@ -158,7 +163,22 @@ export function makePipelineStore(pool: Pool) {
               d.key,
             ],
           );
+          const row = inserted.rows[0];
+          if (!row) continue;
+          created.push({
+            type: 'dead_letter.created',
+            data: {
+              dead_letter_id: Number(row.id),
+              event_id: d.webhookId,
+              customer_id: d.customerId,
+              event_type: d.eventType,
+              retry_count: d.retryCount,
+              reason: d.reason,
+              created_at: row.failed_at.toISOString(),
+            },
+          });
         }
+        await enqueueOperationalEvents(client, created, new Date(now()));
       });
     },
   };

@@ -2,12 +2,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { http, HttpResponse, delay } from 'msw';
 import { setupServer } from 'msw/node';
 import { Webhook } from 'standardwebhooks';
-import { generateSecret, systemClock, type Clock } from '@hookpipe/lib';
+import { generateSecret, makeHttpPost, systemClock, type Clock } from '@hookpipe/lib';
 import { makeSecretBox } from '../secrets.js';
 import { makeTargetPolicy, DEFAULT_ALLOWED_HOSTS } from '../targets.js';
 import type { ClaimedDelivery, Completion } from '../model/delivery.js';
 import { processDelivery, type ProcessDeps } from './process.js';
-import { makeHttpPost } from './transport.js';
 
 const URL_ = 'http://receiver.test/webhook';
 const server = setupServer();

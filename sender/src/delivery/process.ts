@@ -1,11 +1,10 @@
-import { errorMessage, unixSeconds, type Clock } from '@hookpipe/lib';
+import { errorMessage, unixSeconds, type Clock, type Post, type RetryPolicy } from '@hookpipe/lib';
 import type { SecretBox } from '../secrets.js';
 import type { TargetPolicy } from '../targets.js';
 import type { Decision } from '../model/decision.js';
 import type { ClaimedDelivery, Completion } from '../model/delivery.js';
 import { sendAttempt, type SentAttempt } from './attempt.js';
-import { decide, type RetryPolicy } from './decide.js';
-import type { Post } from './transport.js';
+import { decide } from './decide.js';
 
 export interface ProcessDeps {
   post: Post;

@@ -7,8 +7,8 @@ import { Webhook } from 'standardwebhooks';
 import { systemClock, type SignatureScheme } from '@hookpipe/lib';
 import { schemeBody } from '../model/event-body.js';
 import type { FaultKind } from '../model/fault-kinds.js';
-import { httpError, sendAttempt } from './attempt.js';
-import { makeHttpPost } from './transport.js';
+import { makeHttpPost } from '@hookpipe/lib';
+import { sendAttempt } from './attempt.js';
 
 const URL_ = 'http://receiver.test/hook';
 const server = setupServer();
@@ -123,14 +123,5 @@ describe('scheme headers', () => {
     expect(seen[1]?.verified).toBe(false);
     const t = Number(/t=(\d+)/.exec(seen[1]?.headers['stripe-signature'] ?? '')?.[1]);
     expect(Date.now() / 1000 - t).toBeGreaterThan(3500);
-  });
-});
-
-describe('last_error', () => {
-  it('is the status and the first ~200 characters of the answer, whitespace folded', () => {
-    expect(httpError(503, null)).toBe('HTTP 503');
-    expect(httpError(400, '  bad\n\n  request\t')).toBe('HTTP 400: bad request');
-    const long = httpError(500, 'x'.repeat(600));
-    expect(long).toBe(`HTTP 500: ${'x'.repeat(200)}…`);
   });
 });

@@ -1,0 +1,3 @@
+export * from './attempt.js';
+export * from './retry.js';
+export * from './transport.js';
