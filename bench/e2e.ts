@@ -10,7 +10,7 @@
  *
  * Plan: an unmeasured warm-up of both; rate steps (BENCH_E2E_STEPS, BENCH_E2E_STEP_S = 12 s each)
  * for the baseline and the pipeline, interleaved, each target stopping at its first step not
- * sustained, to find each ceiling (their ratio: the end-to-end ceiling against the sender alone;
+ * sustained (tried twice), to find each ceiling (their ratio: the end-to-end ceiling against the sender alone;
  * BENCH_E2E_BASELINE=off skips the baseline); the main run at BENCH_E2E_RATE (2000/s) for BENCH_E2E_SECONDS
  * (60); when that is not sustained, as long at the highest sustained step (BENCH_E2E_CONFIRM=off
  * to skip); last, BENCH_E2E_PROFILE_S (20) at the main rate with the services under
@@ -42,7 +42,7 @@ import {
 
 const settings = {
   webhooks: envNumber('BENCH_E2E_WEBHOOKS', 8),
-  steps: envList('BENCH_E2E_STEPS', [500, 1000, 1500, 2000, 2500, 3000, 3500, 4000, 5000]),
+  steps: envList('BENCH_E2E_STEPS', [250, 500, 1000, 1500, 2000, 2500, 3000, 3500, 4000, 5000]),
   stepSeconds: envNumber('BENCH_E2E_STEP_S', 12),
   rate: envNumber('BENCH_E2E_RATE', 2000),
   seconds: envNumber('BENCH_E2E_SECONDS', 60),
@@ -165,13 +165,23 @@ async function main(): Promise<void> {
     for (const target of settings.baseline ? (['baseline', 'pipeline'] as const) : (['pipeline'] as const)) {
       await run(target, settings.steps[0]!, settings.warmupSeconds, `warm-up ${target}`);
     }
-    const steps: { rate: number; baseline?: RunMeasure; pipeline?: RunMeasure }[] = [];
+    type StepRun = RunMeasure & { first_try?: RunMeasure };
+    const steps: { rate: number; baseline?: StepRun; pipeline?: StepRun }[] = [];
     const stillGoing: Record<Target, boolean> = { baseline: settings.baseline, pipeline: true };
     for (const rate of settings.steps) {
       const step: (typeof steps)[number] = { rate };
       for (const target of ['baseline', 'pipeline'] as const) {
         if (!stillGoing[target]) continue;
-        const m = await run(target, rate, settings.stepSeconds, `${target} ${rate}/s`);
+        let m: StepRun = await run(target, rate, settings.stepSeconds, `${target} ${rate}/s`);
+        // The machine is shared: a step is tried a second time before it counts as the limit,
+        // the same for both targets (the first try stays in the result).
+        if (!m.sustained) {
+          const first = m;
+          m = {
+            ...(await run(target, rate, settings.stepSeconds, `${target} ${rate}/s again`)),
+            first_try: first,
+          };
+        }
         step[target] = m;
         if (!m.sustained) stillGoing[target] = false;
       }

@@ -52,7 +52,7 @@ const scaledScenarioEnv = (): NodeJS.ProcessEnv => ({
   BENCH_E2E_BASELINE: 'off',
   BENCH_E2E_PROFILE: 'off',
   BENCH_E2E_CONFIRM: 'off',
-  BENCH_E2E_STEPS: process.env.BENCH_SCALED_STEPS ?? '1000,1500,2000,2500,3000,3500,4000',
+  BENCH_E2E_STEPS: process.env.BENCH_SCALED_STEPS ?? '250,500,1000,1500,2000,3000',
   BENCH_E2E_STEP_S: process.env.BENCH_SCALED_STEP_S ?? '8',
   BENCH_E2E_SECONDS: process.env.BENCH_SCALED_SECONDS ?? '30',
 });
