@@ -15,7 +15,7 @@ export function floorLines(f: FloorRounds): string[] {
   );
   const c = f.cpu_ms_per_request;
   return [
-    `Handlers against the kafkajs floor (\`bench/kafka-floor.ts\` in the handlers' place: node:http and the same producer guarantees, nothing else) and the bare 202 servers, closed loop at ${f.concurrency}, ${f.rounds.length} rounds of ${f.step_s} s each, the order mirrored from round to round:`,
+    `Handlers against the kafkajs floor (\`bench/kafka-floor.ts\` in the handlers' place: node:http and the same producer guarantees, nothing else) and the bare 202 servers, closed loop at ${f.concurrency}, ${f.rounds.length} round(s) of ${f.step_s} s each, the order mirrored from round to round:`,
     '',
     '| round (order) | bare req/s | floor req/s | handlers req/s | handlers / floor | handlers / bare | floor / bare | upstream CPU ms/request bare / floor / handlers |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
@@ -53,7 +53,9 @@ const row = (stack: string, r: ScaleRun) =>
 /** The e2e scenario on the scaled stack next to the single stack's, from the same `make bench`. */
 export function scaledLines(single: ScaleE2e | undefined, scaled: ScaleE2e): string[] {
   const ceiling = (r: ScaleE2e) =>
-    `${r.ceiling.pipeline_rps}/s${r.ceiling.pipeline_capped ? ' (or more: the last step)' : ''}`;
+    r.ceiling.pipeline_rps === 0
+      ? `below ${r.steps[0]?.rate ?? 0}/s (no step sustained)`
+      : `${r.ceiling.pipeline_rps}/s${r.ceiling.pipeline_capped ? ' (or more: the last step)' : ''}`;
   const stepRows = (name: string, r: ScaleE2e) =>
     r.steps.flatMap((s) => (s.pipeline ? [row(name, s.pipeline)] : []));
   return [
