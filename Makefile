@@ -118,13 +118,14 @@ compose-down: ## stop the compose topology and delete its volumes
 BENCH := node --import tsx bench/run.ts
 
 .PHONY: bench
-bench: build ## benchmarks, each against a same-run baseline (~13 min): bench/results, docs/benchmarks.md
+bench: build ## benchmarks, each against a same-run baseline, then e2e on a scaled stack (~22 min): bench/results, docs/benchmarks.md
 	$(BENCH)
 
 .PHONY: bench-smoke
 bench-smoke: build ## every benchmark for a few seconds (results in .stack-bench/smoke, docs untouched)
 	BENCH_RESULTS_DIR=.stack-bench/smoke BENCH_DOCS=off \
 	BENCH_INGEST_CONCURRENCY=4,32 BENCH_INGEST_STEP_S=2 BENCH_INGEST_WARMUP_S=1 BENCH_INGEST_RATE_S=2 \
+	BENCH_INGEST_ROUNDS=1 BENCH_INGEST_ROUNDS_S=2 BENCH_SCALED_STEPS=200 BENCH_SCALED_STEP_S=4 BENCH_SCALED_SECONDS=4 \
 	BENCH_CONSUME_EVENTS=5000 BENCH_E2E_STEPS=200 BENCH_E2E_STEP_S=4 BENCH_E2E_RATE=200 BENCH_E2E_SECONDS=4 BENCH_E2E_WARMUP_S=2 \
 	BENCH_KEYRING_STEP_S=2 BENCH_KEYRING_WARMUP_S=1 BENCH_KEYRING_ROUNDS=1 BENCH_KEYRING_SECRETS=10000 \
 	BENCH_E2E_PROFILE=off $(BENCH)

@@ -2,17 +2,22 @@
  * Scenario 1, ingest (not a test). Pre-signed, distinct webhooks at rising concurrency through
  * the stack's nginx → 3 handlers → Kafka, and, in the same run, through the same nginx template
  * in front of 3 bare Node servers that answer 202 (the baseline). Then a fixed-rate step at half
- * the pipeline's peak for both. Writes bench/results/ingest.json and ingest.svg.
+ * the pipeline's peak for both. Last, rounds at one concurrency of the bare servers, the kafkajs
+ * floor (bench/kafka-floor.ts in the handlers' place) and the real handlers, alternating, so the
+ * handler's own cost is a same-run ratio (handlers/floor). Writes bench/results/ingest.json and
+ * ingest.svg.
  *
  *   npx tsx bench/ingest.ts          (needs the bench stack up: see bench/run.ts)
  *
  * Knobs: BENCH_INGEST_CONCURRENCY (1,4,16,64,256), BENCH_INGEST_STEP_S (8), BENCH_INGEST_WARMUP_S
- * (2), BENCH_INGEST_RATE_S (10), BENCH_INGEST_CUSTOMERS (8).
+ * (2), BENCH_INGEST_RATE_S (10), BENCH_INGEST_CUSTOMERS (8), BENCH_INGEST_ROUNDS (3),
+ * BENCH_INGEST_ROUNDS_C (64), BENCH_INGEST_ROUNDS_S (8).
  */
 import { livePid, startPart, stopPart } from '@hookpipe/stack';
 import { startCpuMeter } from './lib/cpu.js';
 import { runClosedLoop, runFixedRate, type LoadResult } from './lib/load.js';
 import { machineInfo } from './lib/machine.js';
+import { runFloorRounds } from './lib/ingest-rounds.js';
 import { delta, scrapeSums } from './lib/metrics.js';
 import { plotIngest } from './lib/plot.js';
 import { installSecrets, removeSecrets, skipBacklog } from './lib/receiver.js';
@@ -26,6 +31,9 @@ const settings = {
   warmupMs: envNumber('BENCH_INGEST_WARMUP_S', 2) * 1000,
   rateMs: envNumber('BENCH_INGEST_RATE_S', 10) * 1000,
   customers: envNumber('BENCH_INGEST_CUSTOMERS', 8),
+  rounds: envNumber('BENCH_INGEST_ROUNDS', 3),
+  roundsConcurrency: envNumber('BENCH_INGEST_ROUNDS_C', 64),
+  roundsStepMs: envNumber('BENCH_INGEST_ROUNDS_S', 8) * 1000,
 };
 
 const HANDLER_METRICS = [
@@ -157,6 +165,21 @@ async function main(): Promise<void> {
     console.log(`  fixed rate ${half}/s (half the pipeline's peak)`);
     console.log(`         baseline ${fmt(hb)}`);
     console.log(`         pipeline ${fmt(hp)}`);
+    console.log(
+      `  handlers against the kafkajs floor and the bare servers, c=${settings.roundsConcurrency}, ${settings.rounds} rounds × ${settings.roundsStepMs / 1000} s`,
+    );
+    const floor = await runFloorRounds({
+      ctx,
+      rounds: settings.rounds,
+      concurrency: settings.roundsConcurrency,
+      stepMs: settings.roundsStepMs,
+      warmupMs: settings.warmupMs,
+      bare: targets.baseline,
+      ingressUrl: pipelineOrigin,
+      presign: (n) => source.presign(n),
+      next: source.next,
+      log: (line) => console.log(line),
+    });
     const peakRatio = ratio(peakP.pipeline.rps, peakB.baseline.rps);
     const result = {
       date: new Date().toISOString(),
@@ -178,7 +201,9 @@ async function main(): Promise<void> {
         ratio: peakRatio,
       },
       half_peak: { rate: half, baseline: hb, pipeline: hp },
+      floor,
       goals: {
+        handlers_to_floor_at_least_0_9: floor.handlers_to_floor.median >= 0.9,
         throughput_ratio_at_least_0_5: peakRatio >= 0.5,
         p99_under_25ms_at_half_peak: hp.latency.p99_ms < 25,
       },
@@ -189,6 +214,10 @@ async function main(): Promise<void> {
     );
     console.log(
       `  p99 at half the peak: ${hp.latency.p99_ms.toFixed(2)} ms (goal < 25 ms: ${hp.latency.p99_ms < 25 ? 'met' : 'NOT met'})`,
+    );
+    const h = floor.handlers_to_floor;
+    console.log(
+      `  handlers/floor ${h.median.toFixed(2)} (rounds ${h.min.toFixed(2)}–${h.max.toFixed(2)}; goal ≥ 0.90: ${h.median >= 0.9 ? 'met' : 'NOT met'}), handlers/bare ${floor.handlers_to_bare.median.toFixed(2)}, floor/bare ${floor.floor_to_bare.median.toFixed(2)}`,
     );
     console.log(
       `  wrote ${writeResult('ingest.json', result)} and ${writeResult('ingest.svg', plotIngest(result))}`,

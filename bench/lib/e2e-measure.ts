@@ -117,6 +117,8 @@ export interface RunMeasure {
   settle_ms: number;
   reconcile?: ReconcileCounts;
   cpu_cores: Record<string, number>;
+  /** Our processes' CPU (sender, PostgreSQL, nginx, handlers, Kafka, consumer) per event, in ms. */
+  cpu_ms_per_event?: number;
   sustained: boolean;
 }
 

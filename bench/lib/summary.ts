@@ -2,7 +2,9 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ReconcileCounts } from './e2e-measure.js';
 import type { LatencySummary } from './histogram.js';
+import type { FloorRounds } from './ingest-rounds.js';
 import type { MachineInfo } from './machine.js';
+import { floorLines, scaledLines } from './summary-ratios.js';
 
 /* The result files' shapes, as far as the summary reads them. */
 interface Load {
@@ -26,6 +28,7 @@ interface Ingest {
     ratio: number;
   };
   half_peak: { rate: number; baseline: Load; pipeline: Load };
+  floor?: FloorRounds;
   goals: { throughput_ratio_at_least_0_5: boolean; p99_under_25ms_at_half_peak: boolean };
 }
 interface Consume {
@@ -69,13 +72,21 @@ interface Run {
   >;
   reconcile?: ReconcileCounts;
   cpu_cores: Record<string, number>;
+  cpu_ms_per_event?: number;
   sustained: boolean;
 }
 interface E2e {
   date: string;
   machine: MachineInfo;
+  scale?: { senders: number; consumers: number; kafka_brokers: number; handlers: number };
   steps: { rate: number; baseline?: Run; pipeline?: Run }[];
-  ceiling: { pipeline_rps: number; baseline_rps: number; ratio: number };
+  ceiling: {
+    pipeline_rps: number;
+    baseline_rps: number;
+    ratio: number;
+    pipeline_capped?: boolean;
+    baseline_capped?: boolean;
+  };
   main: Run;
   confirm?: Run;
   profiled?: Run;
@@ -144,6 +155,7 @@ function ingestLines(r: Ingest): string[] {
     '',
     '![ingest: throughput and latency against concurrency](../bench/results/ingest.svg)',
   );
+  if (r.floor) out.push('', ...floorLines(r.floor));
   return out;
 }
 
@@ -164,7 +176,7 @@ function consumeLines(r: Consume): string[] {
 function runRow(r: Run, baseline: boolean): string {
   const l = baseline ? r.latency.created_to_2xx : r.latency.created_to_persisted;
   const rec = r.reconcile ? `${r.reconcile.missing} / ${r.reconcile.duplicated}` : 'n/a';
-  return `| ${r.label} | ${r.offered_rps} | ${r.achieved_rps} | ${ms(l.p50_ms)} / ${ms(l.p99_ms)} / ${ms(l.p999_ms)} | ${ms(r.latency.created_to_started.p99_ms)} | ${r.retried} | ${rec} | ${r.sustained ? 'yes' : 'no'} | ${cores(r.cpu_cores)} |`;
+  return `| ${r.label} | ${r.offered_rps} | ${r.achieved_rps} | ${ms(l.p50_ms)} / ${ms(l.p99_ms)} / ${ms(l.p999_ms)} | ${ms(r.latency.created_to_started.p99_ms)} | ${r.retried} | ${rec} | ${r.sustained ? 'yes' : 'no'} | ${r.cpu_ms_per_event ?? ''} | ${cores(r.cpu_cores)} |`;
 }
 
 function e2eLines(r: E2e): string[] {
@@ -173,8 +185,8 @@ function e2eLines(r: E2e): string[] {
     '',
     "Latency: the delivery's `created_at` in the sender's outbox (the emitter enqueued the event) → the receiver's `events.persisted_at` (pipeline), or → the end of the 2xx attempt (baseline: the sender delivering to 3 bare 202 servers behind the same nginx template). Sustained = ≥ 95% of the rate emitted, everything delivered/persisted, p99 < 500 ms.",
     '',
-    '| run | offered/s | achieved/s | p50 / p99 / p99.9 ms | outbox wait p99 ms | retried | missing / duplicated | sustained | CPU (cores) |',
-    '| --- | ---: | ---: | --- | ---: | ---: | --- | --- | --- |',
+    '| run | offered/s | achieved/s | p50 / p99 / p99.9 ms | outbox wait p99 ms | retried | missing / duplicated | sustained | CPU ms/event | CPU (cores) |',
+    '| --- | ---: | ---: | --- | ---: | ---: | --- | --- | ---: | --- |',
   ];
   for (const s of r.steps) {
     if (s.baseline) out.push(runRow(s.baseline, true));
@@ -185,7 +197,7 @@ function e2eLines(r: E2e): string[] {
   if (r.profiled) out.push(runRow(r.profiled, false));
   out.push(
     '',
-    `Ceiling (highest sustained step): pipeline ${r.ceiling.pipeline_rps}/s, sender alone (bare 202 receiver) ${r.ceiling.baseline_rps}/s, ratio ${r.ceiling.ratio.toFixed(2)}.${r.confirm ? ` Held for ${r.confirm.seconds} s at ${r.confirm.rate}/s: p99 ${ms(r.confirm.latency.created_to_persisted.p99_ms)} ms, ${r.confirm.sustained ? 'sustained' : 'not sustained'}.` : ''}`,
+    `Ceiling (highest sustained step, the same steps for both): pipeline ${r.ceiling.pipeline_rps}/s, sender alone (bare 202 receiver) ${r.ceiling.baseline_rps}/s${r.ceiling.baseline_capped ? ' (or more: sustained at the last step)' : ''}, ratio **${r.ceiling.ratio.toFixed(2)}** — goal ≥ 0.80 ${met(r.ceiling.ratio >= 0.8)}.${r.confirm ? ` Held for ${r.confirm.seconds} s at ${r.confirm.rate}/s: p99 ${ms(r.confirm.latency.created_to_persisted.p99_ms)} ms, ${r.confirm.sustained ? 'sustained' : 'not sustained'}.` : ''}`,
     `Main run ${r.main.rate}/s × ${r.main.seconds} s: p50 ${ms(r.main.latency.created_to_persisted.p50_ms)} ms, p99 **${ms(r.main.latency.created_to_persisted.p99_ms)}** ms; reconcile after it, over every pipeline event of the scenario so far: ${r.main.reconcile ? `${r.main.reconcile.delivered} delivered, ${r.main.reconcile.persisted} persisted, ${r.main.reconcile.missing} missing, ${r.main.reconcile.duplicated} duplicated` : 'n/a'} — goal ${r.goal.rate}/s with p99 < ${r.goal.p99_ms} ms ${met(r.goal.met)}.`,
   );
   if (Object.keys(r.profiles).length) {
@@ -243,6 +255,7 @@ export function summarise(dir: string): string {
   const e2e = read<E2e>(dir, 'e2e.json');
   const keyring = read<Keyring>(dir, 'keyring.json');
   const storage = read<Storage>(dir, 'storage.json');
+  const scaled = read<E2e>(dir, 'e2e-scaled.json');
   const machine = ingest?.machine ?? e2e?.machine;
   return [
     ...(machine ? machineLines(machine) : []),
@@ -253,6 +266,7 @@ export function summarise(dir: string): string {
     '',
     ...(e2e ? e2eLines(e2e) : ['### 3. End to end', '', 'no result']),
     ...(storage ? ['', ...storageLines(storage)] : []),
+    ...(scaled ? ['', ...scaledLines(e2e, scaled)] : []),
     '',
     ...(keyring ? keyringLines(keyring) : ['### 4. Keyring', '', 'no result']),
     '',
