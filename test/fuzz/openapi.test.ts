@@ -3,7 +3,7 @@
  * what the APIs do. schemathesis runs every check it has (server errors, status codes, content
  * types, response schemas and headers, accepted valid data, rejected invalid data, Allow headers,
  * auth, resources after create and delete) in every phase against each document, with a fixed
- * seed and a time budget (about 2.5 minutes for both).
+ * seed and a time budget (about 2 minutes for both, to keep `make test` short).
  *
  * One exception: `POST /event-types` takes a JSON Schema inside its JSON body, and which JSON
  * Schemas compile and yield data no JSON Schema can say (ajv refuses some, json-schema-faker
@@ -80,14 +80,14 @@ describe('the OpenAPI documents say exactly what the APIs do', () => {
     const everyOperation = await fuzz({
       baseUrl: env.senderUrl,
       apiKey: env.senderApiKey,
-      maxTimeS: 70,
+      maxTimeS: 55,
       extra: ['--exclude-name', EVENT_TYPES_EXCEPTION],
     });
     expect(everyOperation, 'schemathesis on the sender (all but POST /event-types)').toBeNull();
     const eventTypes = await fuzz({
       baseUrl: env.senderUrl,
       apiKey: env.senderApiKey,
-      maxTimeS: 12,
+      maxTimeS: 10,
       extra: ['--include-name', EVENT_TYPES_EXCEPTION, '--exclude-checks', 'positive_data_acceptance'],
       // The same exception, as schemathesis reports it: much of what it generates is refused.
       expectedWarnings: ['Schema validation mismatch'],
@@ -107,7 +107,7 @@ describe('the OpenAPI documents say exactly what the APIs do', () => {
       const runs: { what: string; maxTimeS: number; extra: string[]; deadLetters: readonly string[] }[] = [
         {
           what: 'all but removing dead letters',
-          maxTimeS: 40,
+          maxTimeS: 32,
           extra: flags('--exclude-name', [DELETE_ONE, ...BY_FILTER]),
           deadLetters: ONE_DEAD_LETTER,
         },
