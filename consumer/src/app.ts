@@ -11,14 +11,16 @@ import { registerDeadLetterPurgeRoutes, type DeadLetterPurge } from './api/dead-
 import { registerDeadLetterRoutes } from './api/dead-letter-routes.js';
 import { registerEventRoutes } from './api/events-routes.js';
 import { registerFaultRoutes } from './api/fault-routes.js';
-import { registerOperationalWebhookRoutes } from './api/operational-webhook-routes.js';
+import {
+  registerOperationalWebhookRoutes,
+  type OperationalWebhookDeps,
+} from './api/operational-webhook-routes.js';
 import { registerSecretRoutes } from './api/secret-routes.js';
 import { registerSystemRoutes, type SystemDeps } from './api/system-routes.js';
 import { DASHBOARD_OPEN_PATHS, registerDashboardRoutes, type DashboardDeps } from '@hookpipe/dashboard';
 import type { Replayer } from './replay.js';
 import type { DeadLettersStore } from './store/dead-letters-store.js';
 import type { EventsQuery } from './store/events-query.js';
-import type { OperationalEndpointsStore } from './ops/endpoints-store.js';
 import type { FaultsStore } from './store/faults-store.js';
 import type { SecretsStore } from './store/secrets-store.js';
 
@@ -39,7 +41,7 @@ export interface AppDeps extends SystemDeps {
   dashboard?: DashboardDeps;
   deadLetterPurge: DeadLetterPurge;
   /** Operational webhooks (docs/receiver-operational-webhooks.md); left out, there is no /operational-webhooks. */
-  operationalWebhooks?: OperationalEndpointsStore;
+  operationalWebhooks?: OperationalWebhookDeps;
 }
 
 /** The receiver API's scopes (docs/consumer.md, "API keys"); `admin` grants all. */
@@ -73,9 +75,7 @@ export function makeApp(deps: AppDeps): OpenAPIHono {
   registerDeadLetterPurgeRoutes(app, deps);
   registerSecretRoutes(app, deps);
   registerFaultRoutes(app, deps);
-  if (deps.operationalWebhooks) {
-    registerOperationalWebhookRoutes(app, { operationalWebhooks: deps.operationalWebhooks });
-  }
+  if (deps.operationalWebhooks) registerOperationalWebhookRoutes(app, deps.operationalWebhooks);
   if (deps.keys) registerKeyRoutes(app, { store: deps.keys, auth, scopes: RECEIVER_SCOPES });
   if (deps.dashboard) registerDashboardRoutes(app, deps.dashboard);
 

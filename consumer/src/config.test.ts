@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_ALLOWED_HOSTS } from '@hookpipe/lib';
 import { operationalRetryPolicy, parseConfig } from './config.js';
 
 const required = { DATABASE_URL: 'postgres://localhost/receiver', RECEIVER_API_KEY: 'rk_0123456789abcdef' };
@@ -22,6 +23,14 @@ describe('consumer config', () => {
 });
 
 describe('operational webhook worker config', () => {
+  it('allows the sender’s default hosts, or the list given in CONSUMER_ALLOWED_HOSTS', () => {
+    expect(parseConfig(required).CONSUMER_ALLOWED_HOSTS).toEqual(DEFAULT_ALLOWED_HOSTS);
+    expect(
+      parseConfig({ ...required, CONSUMER_ALLOWED_HOSTS: 'ops.internal, *.example.test' })
+        .CONSUMER_ALLOWED_HOSTS,
+    ).toEqual(['ops.internal', '*.example.test']);
+  });
+
   it('defaults to the sender’s attempt timeout and attempts', () => {
     const config = parseConfig(required);
     expect(config.CONSUMER_OPS_ATTEMPT_TIMEOUT_MS).toBe(15_000);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { env, loadConfig, type RetryPolicy } from '@hookpipe/lib';
+import { DEFAULT_ALLOWED_HOSTS, env, loadConfig, type RetryPolicy } from '@hookpipe/lib';
 
 /**
  * Every variable is documented in docs/consumer.md; keep the two in step. The dashboard's
@@ -53,6 +53,9 @@ const schema = z
     CONSUMER_OPS_POLL_INTERVAL_MS: env.int(1000, 10, 60_000),
     CONSUMER_OPS_ATTEMPT_TIMEOUT_MS: env.int(15_000, 100, 120_000),
     CONSUMER_OPS_MAX_ATTEMPTS: env.int(10, 1, 100),
+    // The hosts an operational webhook's URL may name: the sender's policy and default list
+    // (SENDER_ALLOWED_HOSTS), so no API call can aim the receiver's traffic at arbitrary machines.
+    CONSUMER_ALLOWED_HOSTS: env.list(DEFAULT_ALLOWED_HOSTS),
 
     // API.
     CONSUMER_REPLAY_MAX: env.int(500, 1, 10_000),

@@ -12,6 +12,7 @@ import {
   exponentialBackoff,
   listen,
   makeHttpPost,
+  makeTargetPolicy,
   migrate,
   quietKafkaLogCreator,
   systemClock,
@@ -115,7 +116,10 @@ async function main(): Promise<void> {
     consumerStatus: () => eventConsumer.status(),
     counters: () => metrics.snapshot(),
     dashboard: dashboard.deps,
-    operationalWebhooks: makeOperationalEndpointsStore(pool),
+    operationalWebhooks: {
+      store: makeOperationalEndpointsStore(pool),
+      targets: makeTargetPolicy(config.CONSUMER_ALLOWED_HOSTS, 'CONSUMER_ALLOWED_HOSTS'),
+    },
   });
   const opsHttp = makeHttpPost({ maxSockets: 8 });
   shutdown.add('operational webhook connections', () => opsHttp.close());

@@ -15,8 +15,9 @@ export const retentionSettings = (config: Config): ServiceRetentionDeps['setting
 /**
  * The receiver side's retention: events persisted longer ago than the age (with their failure
  * history), then dead letters replayed longer ago than the age, then the attempts recorded for
- * receiver fault profiles, then the keyring's tombstones. Open dead letters stay until replayed or
- * purged through the API.
+ * receiver fault profiles, then the keyring's tombstones, then operational deliveries finished
+ * longer ago than the age (with their attempts). Open dead letters stay until replayed or purged
+ * through the API; pending operational deliveries until they finish.
  */
 export function makeConsumerRetention(deps: ServiceRetentionDeps): RetentionJob {
   const store = makeRetentionStore(deps.pool);
@@ -36,6 +37,10 @@ export function makeConsumerRetention(deps: ServiceRetentionDeps): RetentionJob 
       {
         name: 'receiver_secret_removals',
         deleteBatch: (cutoff, limit) => store.deleteSecretRemovals(cutoff, limit),
+      },
+      {
+        name: 'operational_deliveries',
+        deleteBatch: (cutoff, limit) => store.deleteFinishedOperationalDeliveries(cutoff, limit),
       },
     ],
   });

@@ -14,3 +14,4 @@ export * from './retention.js';
 export * from './server.js';
 export * from './shutdown.js';
 export * from './signing/index.js';
+export * from './targets.js';

@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { z } from 'zod';
-import { env, loadConfig } from '@hookpipe/lib';
+import { env, loadConfig, DEFAULT_ALLOWED_HOSTS } from '@hookpipe/lib';
 import { DEFAULT_CORS_ORIGINS } from './api/cors.js';
-import { DEFAULT_ALLOWED_HOSTS } from './targets.js';
 
 const schema = z
   .object({

@@ -10,6 +10,7 @@ import {
   migrate,
   systemClock,
   waitForDatabase,
+  makeTargetPolicy,
 } from '@hookpipe/lib';
 import { makeApiKeysStore } from '@hookpipe/lib/api';
 import { makeApp } from './app.js';
@@ -32,7 +33,6 @@ import { makeHistoryStore } from './store/history-store.js';
 import { makeLinkedSecretsStore } from './store/linked-secrets-store.js';
 import { makeOutboxStore } from './store/outbox-store.js';
 import { makeWebhooksStore } from './store/webhooks-store.js';
-import { makeTargetPolicy } from './targets.js';
 
 async function main(): Promise<void> {
   const config = parseConfig(process.env);
@@ -91,7 +91,7 @@ async function main(): Promise<void> {
 
   const metrics = makeSenderMetrics();
   const box = makeSecretBox(config.SENDER_SECRET_KEY ? secretKeyBytes(config.SENDER_SECRET_KEY) : null);
-  const targets = makeTargetPolicy(config.SENDER_ALLOWED_HOSTS);
+  const targets = makeTargetPolicy(config.SENDER_ALLOWED_HOSTS, 'SENDER_ALLOWED_HOSTS');
   const http = makeHttpPost({ maxSockets: config.SENDER_DELIVERY_CONCURRENCY });
   shutdown.add('outbound connections', () => http.close());
   const worker = makeDeliveryWorker(

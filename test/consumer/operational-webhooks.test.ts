@@ -147,6 +147,8 @@ describe('operational webhooks of the receiver (real Kafka, PostgreSQL and an HT
     const atFlaky = received.filter((r) => r.path === '/flaky' && isCreated(r));
     expect(atFlaky).toHaveLength(3);
     expect(new Set(atFlaky.map((r) => r.headers['x-github-delivery'])).size).toBe(1);
+    // One id per delivery, as on the sender: the same event at /all came with another.
+    expect(atFlaky[0]!.headers['x-github-delivery']).not.toBe(createdEvent.headers['webhook-id']);
     for (const r of atFlaky) {
       const ok = verifyGithub({
         headers: {

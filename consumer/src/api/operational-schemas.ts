@@ -1,30 +1,7 @@
 import { z } from '@hono/zod-openapi';
-import { ApiError, SIGNATURE_SCHEMES } from '@hookpipe/lib';
-import { schemeSecretBody, textField, validationError } from '@hookpipe/lib/api';
+import { ApiError, SIGNATURE_SCHEMES, type TargetPolicy } from '@hookpipe/lib';
+import { schemeSecretBody, targetUrlField, textField, validationError } from '@hookpipe/lib/api';
 import { OPERATIONAL_EVENT_TYPES } from '../ops/events.js';
-
-const OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
-// The last label must not read as an IPv4 number, and no label may be punycode: the URL parser
-// would change or refuse those, so every URL the pattern admits is sent as written.
-const NAME = '(?:(?!xn--)[a-z0-9_-]{1,63}\\.)*(?!xn--)[a-z_-][a-z0-9_-]{0,62}';
-const PORT_NUMBER = '(?:6553[0-5]|655[0-2]\\d|65[0-4]\\d\\d|6[0-4]\\d{3}|[1-5]\\d{4}|[1-9]\\d{0,3})';
-
-/**
- * An operational endpoint's URL, as a plain JSON Schema pattern: http(s), a lowercase host name or
- * IPv4 address, an optional port, an optional path and query of printable ASCII, no credentials.
- */
-export const OPERATIONAL_URL_PATTERN = new RegExp(
-  `^https?://(?:${NAME}|${OCTET}(?:\\.${OCTET}){3})(?::${PORT_NUMBER})?(?:[/?][\\x21-\\x7e]*)?$`,
-);
-
-const urlField = z
-  .string()
-  .max(2048, 'must be at most 2048 characters')
-  .regex(
-    OPERATIONAL_URL_PATTERN,
-    'must be an absolute http(s) URL without credentials, its host in lowercase',
-  )
-  .openapi({ example: 'http://127.0.0.1:9000/ops' });
 
 const ALLOWED_TYPES = [...OPERATIONAL_EVENT_TYPES, '*'] as const;
 
@@ -52,19 +29,26 @@ export function checkEventTypes(types: readonly string[]): string[] {
   return [...new Set(types)];
 }
 
-export const CreateBody = schemeSecretBody(
-  { url: urlField, event_types: eventTypesField.optional(), description: descriptionField.optional() },
-  (secret) => secret.optional(),
-);
-
-export const PatchBody = z
-  .strictObject({
-    url: urlField.optional(),
-    event_types: eventTypesField.optional(),
-    description: descriptionField.optional(),
-    active: z.boolean().optional(),
-  })
-  .openapi('OperationalWebhookPatch');
+/**
+ * The bodies of POST and PATCH: `url` as CONSUMER_ALLOWED_HOSTS takes it (the same policy as the
+ * sender's webhook URLs, its pattern in the document).
+ */
+export function makeOperationalBodies(targets: TargetPolicy) {
+  const urlField = targetUrlField(targets).openapi({ example: 'http://127.0.0.1:9000/ops' });
+  const CreateBody = schemeSecretBody(
+    { url: urlField, event_types: eventTypesField.optional(), description: descriptionField.optional() },
+    (secret) => secret.optional(),
+  );
+  const PatchBody = z
+    .strictObject({
+      url: urlField.optional(),
+      event_types: eventTypesField.optional(),
+      description: descriptionField.optional(),
+      active: z.boolean().optional(),
+    })
+    .openapi('OperationalWebhookPatch');
+  return { CreateBody, PatchBody };
+}
 
 export const OperationalWebhookSchema = z
   .object({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { silentLogger, systemClock } from '@hookpipe/lib';
+import { DEFAULT_ALLOWED_HOSTS, makeTargetPolicy, silentLogger, systemClock } from '@hookpipe/lib';
 import { finishApiApp, makeApiApp, makeKeyAuth } from '@hookpipe/lib/api';
 import type { OperationalEndpointView, OperationalEndpointsStore } from '../ops/endpoints-store.js';
 import { registerOperationalWebhookRoutes } from './operational-webhook-routes.js';
@@ -8,7 +8,7 @@ const KEY = 'admin-key';
 const headers = { 'X-API-Key': KEY, 'Content-Type': 'application/json' };
 
 /** The routes over an in-memory store that records what it was given (secrets included). */
-function testApp() {
+function testApp(allowed: readonly string[] = DEFAULT_ALLOWED_HOSTS) {
   const stored = new Map<string, OperationalEndpointView & { secret: string }>();
   const store: OperationalEndpointsStore = {
     create: (input) => {
@@ -33,7 +33,10 @@ function testApp() {
   const app = makeApiApp();
   const logger = silentLogger();
   app.use('*', makeKeyAuth({ bootstrapKeys: [KEY], open: [], clock: systemClock, logger }).middleware);
-  registerOperationalWebhookRoutes(app, { operationalWebhooks: store });
+  registerOperationalWebhookRoutes(app, {
+    store,
+    targets: makeTargetPolicy(allowed, 'CONSUMER_ALLOWED_HOSTS'),
+  });
   finishApiApp(app, { title: 't', version: '0', description: 'd' }, logger);
   return { app, stored };
 }
@@ -67,6 +70,27 @@ describe('/operational-webhooks', () => {
     expect(url.status).toBe(400);
     expect(await url.json()).toMatchObject({ details: [{ field: 'url' }] });
     expect(stored.size).toBe(0);
+  });
+
+  it('takes only hosts in CONSUMER_ALLOWED_HOSTS, on POST and PATCH, as the sender does', async () => {
+    const { app, stored } = testApp();
+    const res = await post(app, { url: 'http://ops.example.com/hooks' });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({
+      details: [{ field: 'url', message: expect.stringContaining('CONSUMER_ALLOWED_HOSTS') as unknown }],
+    });
+    const patch = await app.request('/operational-webhooks/opwh_01JC0000000000000000000000', {
+      method: 'PATCH',
+      headers,
+      body: JSON.stringify({ url: 'http://10.0.0.1/ops' }),
+    });
+    expect(patch.status).toBe(400);
+    expect(await patch.json()).toMatchObject({ details: [{ field: 'url' }] });
+    expect(stored.size).toBe(0);
+
+    const wider = testApp(['*.example.com']);
+    expect((await post(wider.app, { url: 'http://ops.example.com/hooks' })).status).toBe(201);
+    expect((await post(wider.app, { url: 'http://127.0.0.1/ops' })).status).toBe(400);
   });
 
   it('an unknown event type: 422 naming the field and the allowed values, nothing stored', async () => {

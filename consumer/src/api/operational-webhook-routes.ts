@@ -1,18 +1,17 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
-import { ApiError, DEFAULT_SIGNATURE_SCHEME, generateSchemeSecret } from '@hookpipe/lib';
-import { defineRoute, pageSchema } from '@hookpipe/lib/api';
+import { ApiError, DEFAULT_SIGNATURE_SCHEME, generateSchemeSecret, type TargetPolicy } from '@hookpipe/lib';
+import { checkTargetUrl, defineRoute, pageSchema } from '@hookpipe/lib/api';
 import { OPERATIONAL_EVENT_TYPES } from '../ops/events.js';
 import type { OperationalEndpointsStore } from '../ops/endpoints-store.js';
 import { idCursor } from '../store/cursors.js';
 import { limitParam } from './common.js';
 import {
-  CreateBody,
   CreatedSchema,
   OperationalDeliverySchema,
   OperationalWebhookSchema,
   PAYLOADS,
-  PatchBody,
   checkEventTypes,
+  makeOperationalBodies,
 } from './operational-schemas.js';
 
 const IdParams = z.object({
@@ -36,12 +35,16 @@ const EVENTS_DESCRIPTION =
   'of `{ type, timestamp, data }` signed with the endpoint’s scheme and secret (webhook-id fixed per event, kept ' +
   'on every retry); their bodies are in this document’s `webhooks`. Retried like the sender’s deliveries.';
 
+/** What the routes need: the endpoints' table, and the hosts their URLs may name (CONSUMER_ALLOWED_HOSTS). */
+export interface OperationalWebhookDeps {
+  store: OperationalEndpointsStore;
+  targets: TargetPolicy;
+}
+
 /** `/operational-webhooks`: the operator's endpoints for the receiver's own events (scope `admin`). */
-export function registerOperationalWebhookRoutes(
-  app: OpenAPIHono,
-  deps: { operationalWebhooks: OperationalEndpointsStore },
-): void {
-  const store = deps.operationalWebhooks;
+export function registerOperationalWebhookRoutes(app: OpenAPIHono, deps: OperationalWebhookDeps): void {
+  const { store, targets } = deps;
+  const { CreateBody, PatchBody } = makeOperationalBodies(targets);
   for (const [type, schema] of Object.entries(PAYLOADS)) {
     app.openAPIRegistry.registerWebhook({
       method: 'post',
@@ -66,6 +69,7 @@ export function registerOperationalWebhookRoutes(
       responses: { 201: { description: 'Added', schema: CreatedSchema }, 422: unknownType },
     },
     async (c, { body }) => {
+      checkTargetUrl(targets, body.url, 'url');
       const eventTypes = checkEventTypes(body.event_types ?? ['*']);
       const scheme = body.signature_scheme ?? DEFAULT_SIGNATURE_SCHEME;
       const secret = body.secret ?? generateSchemeSecret(scheme);
@@ -130,6 +134,7 @@ export function registerOperationalWebhookRoutes(
       },
     },
     async (c, { params: { id }, body }) => {
+      if (body.url !== undefined) checkTargetUrl(targets, body.url, 'url');
       const eventTypes = body.event_types === undefined ? undefined : checkEventTypes(body.event_types);
       const updated = await store.update(id, {
         url: body.url,

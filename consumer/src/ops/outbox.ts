@@ -3,10 +3,11 @@ import { operationalBody, subscribes, type OperationalEvent } from './events.js'
 
 /**
  * Enqueues operational events inside the caller's transaction (the one that wrote the change they
- * report), one delivery per live endpoint that takes the type; all endpoints of one event share
- * its message id. With no endpoint configured this is one read of a tiny table and no write. The
- * read is not cached: a cache would need invalidating across consumer instances, and it runs
- * only in transactions that write a dead letter or replay some, not for every event.
+ * report), one delivery per live endpoint that takes the type, each with a message id of its own
+ * (the webhook-id, fixed here and kept on every retry), as the sender gives each delivery. With
+ * no endpoint configured this is one read of a tiny table and no write. The read is not cached:
+ * a cache would need invalidating across consumer instances, and it runs only in transactions
+ * that write a dead letter or replay some, not for every event.
  */
 export async function enqueueOperationalEvents(
   client: PoolClient,
@@ -21,11 +22,10 @@ export async function enqueueOperationalEvents(
   ).rows;
   if (endpoints.length === 0) return 0;
   const rows = events.flatMap((event) => {
-    const messageId = newId('msg', now.getTime());
     const body = operationalBody(event, now);
     return endpoints
       .filter((e) => subscribes(e.event_types, event.type))
-      .map((e) => ({ endpoint: e.id, messageId, type: event.type, body }));
+      .map((e) => ({ endpoint: e.id, messageId: newId('msg', now.getTime()), type: event.type, body }));
   });
   if (rows.length === 0) return 0;
   const res = await client.query(

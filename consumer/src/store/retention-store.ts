@@ -27,8 +27,8 @@ export interface PurgedDeadLetter {
 }
 
 /**
- * The receiver database's deletions: retention batches (persisted events, replayed dead letters)
- * and the explicit purge of dead letters. Each call is one short transaction; rows are picked
+ * The receiver database's deletions: retention batches (persisted events, replayed dead letters,
+ * finished operational deliveries, …) and the explicit purge of dead letters. Each call is one short transaction; rows are picked
  * oldest first through an index and locked with SKIP LOCKED, so nothing waits on a busy row.
  */
 export function makeRetentionStore(pool: Pool) {
@@ -91,6 +91,27 @@ export function makeRetentionStore(pool: Pool) {
         );
         return { deleted: gone.rows.length, related: { receiver_attempt_counts: counts.rowCount ?? 0 } };
       });
+    },
+
+    /**
+     * Up to `limit` operational deliveries that finished (delivered, failed, canceled) before
+     * `cutoff`, oldest first (operational_deliveries_finished_idx); their attempts go with them
+     * (ON DELETE CASCADE), counted from the same snapshot. A pending one is never touched.
+     */
+    async deleteFinishedOperationalDeliveries(cutoff: Date, limit: number) {
+      const res = await pool.query<{ deliveries: string; attempts: string }>(
+        `WITH doomed AS (
+           SELECT id FROM operational_deliveries WHERE status <> 'pending' AND finished_at < $1
+            ORDER BY finished_at LIMIT $2 FOR UPDATE SKIP LOCKED
+         ), gone AS (
+           DELETE FROM operational_deliveries d USING doomed WHERE d.id = doomed.id RETURNING 1
+         )
+         SELECT (SELECT count(*) FROM gone) AS deliveries,
+                (SELECT count(*) FROM operational_attempts a JOIN doomed ON a.delivery_id = doomed.id) AS attempts`,
+        [cutoff, limit],
+      );
+      const row = res.rows[0]!;
+      return { deleted: Number(row.deliveries), related: { operational_attempts: Number(row.attempts) } };
     },
 
     /** Up to `limit` keyring tombstones older than `cutoff` (handlers read them within seconds). */

@@ -1,4 +1,6 @@
 import { z } from '@hono/zod-openapi';
+import type { TargetPolicy } from '../targets.js';
+import { validationError } from './errors.js';
 
 /**
  * Free text the database stores or compares, or that may reach a header or a log line: any
@@ -81,3 +83,27 @@ const JSON_NUMBER = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$/;
  */
 export const queryNumber = <T extends z.ZodType<number>>(schema: T) =>
   z.preprocess((v) => (typeof v === 'string' && JSON_NUMBER.test(v) ? Number(v) : v), schema);
+
+/**
+ * A URL the service will send to: exactly what its target allow-list takes, the pattern published
+ * in the document (so clients and fuzzers send only URLs that pass). The routes still call
+ * `policy.check` for the 4xx naming the field and the reason.
+ */
+export const targetUrlField = (policy: TargetPolicy) =>
+  z
+    .string()
+    .max(2048, 'must be at most 2048 characters')
+    .regex(
+      policy.urlPattern,
+      `must be an absolute http(s) URL, without credentials, whose host (in lowercase) is in the allow-list (${policy.variable}: ${policy.allowed.join(', ')})`,
+    )
+    .openapi({ example: 'http://localhost:8081/webhook' });
+
+/**
+ * Checks a URL against the allow-list as the routes do before storing it: a 400 naming `field`
+ * and the reason (the host and the variable that would allow it) when it may not be sent to.
+ */
+export function checkTargetUrl(policy: TargetPolicy, url: string, field: string): void {
+  const verdict = policy.check(url, field);
+  if (!verdict.ok) throw validationError('body', [{ path: [field], message: verdict.message }]);
+}

@@ -4,8 +4,9 @@ import {
   secretProblem,
   type Clock,
   type SignatureScheme,
+  type TargetPolicy,
 } from '@hookpipe/lib';
-import { validationError } from '@hookpipe/lib/api';
+import { checkTargetUrl } from '@hookpipe/lib/api';
 import type { z } from '@hono/zod-openapi';
 import type { EmitterManager } from '../emitters/manager.js';
 import type { EventCatalog } from '../event-types/catalog.js';
@@ -13,7 +14,6 @@ import type { Linker } from '../linked/linker.js';
 import type { ReceiverRefusal } from '../linked/receiver-client.js';
 import type { SenderMetrics } from '../metrics.js';
 import type { SecretBox } from '../secrets.js';
-import type { TargetPolicy } from '../targets.js';
 import type { WebhookRow } from '../model/webhook.js';
 import type { EmittersStore } from '../store/emitters-store.js';
 import type { EventsStore } from '../store/events-store.js';
@@ -60,8 +60,7 @@ export async function requireWebhook(deps: ApiDeps, id: string): Promise<Webhook
 
 /** 400 naming `field` (webhook_url) when the URL's host is not in the allow-list. */
 export function checkTarget(deps: ApiDeps, url: string, field = 'webhook_url'): void {
-  const verdict = deps.targets.check(url);
-  if (!verdict.ok) throw validationError('body', [{ path: [field], message: verdict.message }]);
+  checkTargetUrl(deps.targets, url, field);
 }
 
 /**

@@ -1,11 +1,9 @@
 import { z } from '@hono/zod-openapi';
-import { SIGNATURE_SCHEMES } from '@hookpipe/lib';
-import { schemeSecretBody } from '@hookpipe/lib/api';
+import { SIGNATURE_SCHEMES, type TargetPolicy } from '@hookpipe/lib';
+import { schemeSecretBody, targetUrlField } from '@hookpipe/lib/api';
 import { OPERATIONAL_EVENT_TYPES } from '../model/operational.js';
-import type { TargetPolicy } from '../targets.js';
 import { OPERATIONAL_ID_PATTERN } from './cursors.js';
 import { text } from './schemas.js';
-import { webhookUrl } from './webhook-schemas.js';
 
 /** What `event_types` may hold: the sender's operational event types, or `*` for all of them. */
 export const OPERATIONAL_TYPE_CHOICES = ['*', ...OPERATIONAL_EVENT_TYPES] as const;
@@ -30,7 +28,7 @@ const EventTypes = z
 /** The bodies of POST and PATCH /operational-webhooks: `url` as a webhook's URL is taken. */
 export function makeOperationalBodies(targets: TargetPolicy) {
   const fields = {
-    url: webhookUrl(targets),
+    url: targetUrlField(targets),
     event_types: EventTypes.optional(),
     description: text(1024).nullable().optional(),
   };

@@ -1,7 +1,6 @@
 import { z } from '@hono/zod-openapi';
-import { SIGNATURE_SCHEMES } from '@hookpipe/lib';
-import { jsonObjectField, printableSecretField, schemeSecretBody } from '@hookpipe/lib/api';
-import type { TargetPolicy } from '../targets.js';
+import { SIGNATURE_SCHEMES, type TargetPolicy } from '@hookpipe/lib';
+import { jsonObjectField, printableSecretField, schemeSecretBody, targetUrlField } from '@hookpipe/lib/api';
 import { CustomerId, EventTypePattern, text } from './schemas.js';
 
 /** A webhook's registration, change and view, with its scheme, own secret and static payload. */
@@ -76,22 +75,10 @@ const SCHEME_AND_SECRET =
   'Stripe’s event body); fixed at registration. `secret`: your own signing secret (default: one is generated): ' +
   'standard-webhooks takes whsec_ + base64 of 16-128 bytes, github and stripe 16-256 printable ASCII characters.';
 
-/** A webhook's URL: exactly what the target allow-list takes (its pattern is in the document). */
-export function webhookUrl(targets: TargetPolicy) {
-  return z
-    .string()
-    .max(2048, 'must be at most 2048 characters')
-    .regex(
-      targets.urlPattern,
-      `must be an absolute http(s) URL, without credentials, whose host (in lowercase) is in the allow-list (SENDER_ALLOWED_HOSTS: ${targets.allowed.join(', ')})`,
-    )
-    .openapi({ example: 'http://localhost:8081/webhook' });
-}
-
 /** The registration and change bodies: `webhook_url` as the sender's allow-list takes it. */
 export function makeWebhookBodies(targets: TargetPolicy) {
   const fields = {
-    webhook_url: webhookUrl(targets),
+    webhook_url: targetUrlField(targets),
     event_types: z.array(EventTypePattern).min(1).max(50).optional(),
     description: text(1024).nullable().optional(),
     headers: Headers.optional(),

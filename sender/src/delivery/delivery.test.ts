@@ -2,9 +2,15 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { http, HttpResponse, delay } from 'msw';
 import { setupServer } from 'msw/node';
 import { Webhook } from 'standardwebhooks';
-import { generateSecret, makeHttpPost, systemClock, type Clock } from '@hookpipe/lib';
+import {
+  generateSecret,
+  makeHttpPost,
+  systemClock,
+  type Clock,
+  makeTargetPolicy,
+  DEFAULT_ALLOWED_HOSTS,
+} from '@hookpipe/lib';
 import { makeSecretBox } from '../secrets.js';
-import { makeTargetPolicy, DEFAULT_ALLOWED_HOSTS } from '../targets.js';
 import type { ClaimedDelivery, Completion } from '../model/delivery.js';
 import { processDelivery, type ProcessDeps } from './process.js';
 
@@ -53,7 +59,7 @@ function makeDeps(clock: Clock, overrides: Partial<ProcessDeps> = {}): ProcessDe
     post: transport.post,
     clock,
     secretBox: makeSecretBox(null),
-    targets: makeTargetPolicy([...DEFAULT_ALLOWED_HOSTS, 'receiver.test']),
+    targets: makeTargetPolicy([...DEFAULT_ALLOWED_HOSTS, 'receiver.test'], 'SENDER_ALLOWED_HOSTS'),
     policy: { maxAttempts: 5, baseMs: 1000, capMs: 60_000, retryAfterMaxMs: 3_600_000 },
     timeoutMs: 2000,
     staleTimestampS: 3600,

@@ -1,6 +1,12 @@
-import { errorMessage, unixSeconds, type Clock, type Post, type RetryPolicy } from '@hookpipe/lib';
+import {
+  errorMessage,
+  unixSeconds,
+  type Clock,
+  type Post,
+  type RetryPolicy,
+  type TargetPolicy,
+} from '@hookpipe/lib';
 import type { SecretBox } from '../secrets.js';
-import type { TargetPolicy } from '../targets.js';
 import type { Decision } from '../model/decision.js';
 import type { ClaimedDelivery, Completion } from '../model/delivery.js';
 import { sendAttempt, type SentAttempt } from './attempt.js';
@@ -25,7 +31,7 @@ export async function processDelivery(row: ClaimedDelivery, deps: ProcessDeps): 
   const fault = row.fault !== null;
   let sent: SentAttempt;
   let decision: Decision;
-  const target = deps.targets.check(row.url);
+  const target = deps.targets.check(row.url, 'webhook_url');
   if (!target.ok) {
     sent = unsent(deps.clock, target.message);
     decision = { kind: fault ? 'rejected' : 'failed', reason: target.message };

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { silentLogger, systemClock } from '@hookpipe/lib';
+import { silentLogger, systemClock, makeTargetPolicy, DEFAULT_ALLOWED_HOSTS } from '@hookpipe/lib';
 import { makeApp } from '../app.js';
 import { makeEmitterManager } from '../emitters/manager.js';
 import { makeEventCatalog } from '../event-types/catalog.js';
@@ -12,7 +12,6 @@ import { makeEventTypesStore } from '../store/event-types-store.js';
 import { makeEventsStore } from '../store/events-store.js';
 import { makeHistoryStore } from '../store/history-store.js';
 import { makeWebhooksStore } from '../store/webhooks-store.js';
-import { makeTargetPolicy, DEFAULT_ALLOWED_HOSTS } from '../targets.js';
 
 /**
  * A pool that cannot connect (port 1, 200 ms timeout): a unit test that reaches the database
@@ -42,7 +41,7 @@ export function testApp(options: { pool: pg.Pool; apiKey: string; corsOrigins?: 
     emitterRows,
     clock: systemClock,
     box: makeSecretBox(null),
-    targets: makeTargetPolicy(DEFAULT_ALLOWED_HOSTS),
+    targets: makeTargetPolicy(DEFAULT_ALLOWED_HOSTS, 'SENDER_ALLOWED_HOSTS'),
     catalog,
     linker: options.linker ?? null,
     emitters: makeEmitterManager({

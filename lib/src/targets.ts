@@ -1,10 +1,12 @@
 /**
- * The target allow-list: webhook URLs may only name these hosts, so nobody can aim emitters at
- * arbitrary machines. Entries are host names or IP literals (exact, case-insensitive),
- * `*.example.test` (any subdomain), or `*` (anything: for trusted set-ups only).
+ * The target allow-list: the URLs a service sends to (the sender's webhooks, either service's
+ * operational webhooks) may only name these hosts, so no API call can aim traffic at arbitrary
+ * machines. Entries are host names or IP literals (exact, case-insensitive), `*.example.test`
+ * (any subdomain), or `*` (anything: for trusted set-ups only).
  */
 export interface TargetPolicy {
-  check(url: string): { ok: true; url: URL } | { ok: false; message: string };
+  /** Whether `url` may be sent to; the message names `field` (default `url`) and the variable. */
+  check(url: string, field?: string): { ok: true; url: URL } | { ok: false; message: string };
   /**
    * The URLs the API takes, as a plain JSON Schema pattern (published in the OpenAPI document):
    * `http` or `https`, an allowed host in lowercase, an optional port (1–65535, as written), an
@@ -13,9 +15,11 @@ export interface TargetPolicy {
   urlPattern: RegExp;
   /** The allow-list as configured, for messages. */
   allowed: readonly string[];
+  /** The environment variable it was configured with (SENDER_ALLOWED_HOSTS, …), for messages. */
+  variable: string;
 }
 
-/** Hosts a webhook may target by default: loopback, and the compose service names. */
+/** Hosts a service may target by default: loopback, and the compose service names. */
 export const DEFAULT_ALLOWED_HOSTS: readonly string[] = [
   'localhost',
   '127.0.0.1',
@@ -59,7 +63,12 @@ function hostPattern(any: boolean, exact: ReadonlySet<string>, suffixes: readonl
   return options.length > 0 ? `(?:${options.join('|')})` : '[^\\s\\S]';
 }
 
-export function makeTargetPolicy(allowed: readonly string[]): TargetPolicy {
+/**
+ * The policy of an allow-list (`*_ALLOWED_HOSTS`, parsed as a list): `check` for every URL before
+ * it is stored or sent to, `urlPattern` for the API's document. `variable` names the list in
+ * messages, so an operator knows which setting to change.
+ */
+export function makeTargetPolicy(allowed: readonly string[], variable: string): TargetPolicy {
   const exact = new Set<string>();
   const suffixes: string[] = [];
   let any = false;
@@ -73,26 +82,27 @@ export function makeTargetPolicy(allowed: readonly string[]): TargetPolicy {
 
   return {
     allowed,
+    variable,
     // `[/]`: a slash outside a class would be written `\/` in the pattern's source.
     urlPattern: new RegExp(`^https?:[/][/]${hostPattern(any, exact, suffixes)}${PORT}${PATH}$`),
-    check(raw) {
+    check(raw, field = 'url') {
       let url: URL;
       try {
         url = new URL(raw);
       } catch {
-        return { ok: false, message: 'webhook_url is not a valid absolute URL' };
+        return { ok: false, message: `${field} is not a valid absolute URL` };
       }
       if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-        return { ok: false, message: 'webhook_url must use http or https' };
+        return { ok: false, message: `${field} must use http or https` };
       }
       if (url.username || url.password) {
-        return { ok: false, message: 'webhook_url must not carry credentials' };
+        return { ok: false, message: `${field} must not carry credentials` };
       }
       const host = normaliseHost(url.hostname);
       if (!isAllowed(host)) {
         return {
           ok: false,
-          message: `webhook_url host "${host}" is not in the allow-list (SENDER_ALLOWED_HOSTS: ${[...allowed].join(', ')})`,
+          message: `${field} host "${host}" is not in the allow-list (${variable}: ${[...allowed].join(', ')})`,
         };
       }
       return { ok: true, url };
