@@ -93,6 +93,7 @@ async function main(): Promise<void> {
   });
   shutdown.add('dashboard kafka admin', () => dashboard.close());
   const replayer = makeReplayer({ deadLetters: makeDeadLettersStore(pool), publish, clock });
+  const targets = makeTargetPolicy(config.CONSUMER_ALLOWED_HOSTS, 'CONSUMER_ALLOWED_HOSTS');
   const app = makeApp({
     logger,
     apiKeys: config.RECEIVER_API_KEY,
@@ -118,7 +119,7 @@ async function main(): Promise<void> {
     dashboard: dashboard.deps,
     operationalWebhooks: {
       store: makeOperationalEndpointsStore(pool),
-      targets: makeTargetPolicy(config.CONSUMER_ALLOWED_HOSTS, 'CONSUMER_ALLOWED_HOSTS'),
+      targets,
     },
   });
   const opsHttp = makeHttpPost({ maxSockets: 8 });
@@ -131,6 +132,7 @@ async function main(): Promise<void> {
       post: opsHttp.post,
       policy: operationalRetryPolicy(config),
       timeoutMs: config.CONSUMER_OPS_ATTEMPT_TIMEOUT_MS,
+      targets,
     },
     { pollIntervalMs: config.CONSUMER_OPS_POLL_INTERVAL_MS, batch: 16 },
   );

@@ -174,6 +174,8 @@ export async function startContainers(options: ContainersOptions): Promise<Runni
       consumer: started(
         service('consumer', {
           CONSUMER_PORT: String(PORTS.consumer),
+          // Operational webhooks may reach the test's own servers on the host, as the sender's webhooks may.
+          CONSUMER_ALLOWED_HOSTS: HOST_GATEWAY_NAME,
           RECEIVER_API_KEY: keys.receiver,
           CONSUMER_FAILURE_INJECTION: 'on',
         }),

@@ -1,7 +1,14 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
-import { decodeSecret, generateSecret, makeHttpPost, verify, type Clock } from '@hookpipe/lib';
+import {
+  decodeSecret,
+  generateSecret,
+  makeHttpPost,
+  makeTargetPolicy,
+  verify,
+  type Clock,
+} from '@hookpipe/lib';
 import { attemptOperationalDelivery, type ClaimedOperationalDelivery } from './attempt.js';
 import { operationalBody } from './events.js';
 
@@ -38,7 +45,8 @@ const row = (overrides: Partial<ClaimedOperationalDelivery> = {}): ClaimedOperat
   live: true,
   ...overrides,
 });
-const deps = { post: transport.post, clock, policy, timeoutMs: 2000, random: () => 0 };
+const targets = makeTargetPolicy(['operator.test'], 'CONSUMER_ALLOWED_HOSTS');
+const deps = { post: transport.post, clock, policy, timeoutMs: 2000, targets, random: () => 0 };
 
 function answer(status: number, headers?: Record<string, string>) {
   const seen: { headers: Record<string, string>; body: Buffer }[] = [];
@@ -84,6 +92,18 @@ describe('one operational delivery attempt', () => {
       kind: 'attempted',
       sent: { statusCode: 503, error: 'HTTP 503: not now' },
       decision: { kind: 'failed', reason: 'gave up after 3 attempt(s); last: HTTP 503' },
+    });
+  });
+
+  it('sends nothing to a URL the allow-list no longer holds, and fails the delivery saying why', async () => {
+    const seen = answer(200);
+    const narrowed = makeTargetPolicy(['localhost'], 'CONSUMER_ALLOWED_HOSTS');
+    const outcome = await attemptOperationalDelivery(row(), { ...deps, targets: narrowed });
+    expect(seen).toHaveLength(0);
+    expect(outcome).toMatchObject({
+      kind: 'attempted',
+      sent: { statusCode: null, error: expect.stringContaining('CONSUMER_ALLOWED_HOSTS') as unknown },
+      decision: { kind: 'failed', reason: expect.stringContaining('operator.test') as unknown },
     });
   });
 

@@ -1,12 +1,14 @@
 import {
   decideRetry,
   sendAttempt,
+  unsentAttempt,
   type Clock,
   type Post,
   type RetryDecision,
   type RetryPolicy,
   type SentAttempt,
   type SignatureScheme,
+  type TargetPolicy,
 } from '@hookpipe/lib';
 
 /** A due delivery as the worker claimed it, with its endpoint. */
@@ -29,6 +31,8 @@ export interface OperationalAttemptDeps {
   clock: Clock;
   policy: RetryPolicy;
   timeoutMs: number;
+  /** Checked again at send time: an endpoint stored before the allow-list was narrowed is not sent to. */
+  targets: Pick<TargetPolicy, 'check'>;
   random?: () => number;
 }
 
@@ -45,6 +49,14 @@ export async function attemptOperationalDelivery(
   deps: OperationalAttemptDeps,
 ): Promise<OperationalOutcome> {
   if (!row.live) return { kind: 'canceled' };
+  const target = deps.targets.check(row.url, 'url');
+  if (!target.ok) {
+    return {
+      kind: 'attempted',
+      sent: unsentAttempt(deps.clock, target.message),
+      decision: { kind: 'failed', reason: target.message },
+    };
+  }
   const sent = await sendAttempt(
     {
       messageId: row.messageId,

@@ -83,6 +83,22 @@ export async function sendAttempt(msg: Outbound, opts: SendOptions): Promise<Sen
 
 const ERROR_EXCERPT_CHARS = 200;
 
+/**
+ * An attempt that never reached the network (a target no longer allowed, a secret that does not
+ * open): recorded like any attempt, with no status and `error` saying why.
+ */
+export function unsentAttempt(clock: Clock, error: string): SentAttempt {
+  return {
+    statusCode: null,
+    error,
+    retryAfterMs: null,
+    signedAt: unixSeconds(clock),
+    startedAt: clock(),
+    durationMs: 0,
+    responseExcerpt: null,
+  };
+}
+
 /** `HTTP <status>: <the start of the answer>`, whitespace folded, so a refusal says why. */
 export function httpError(status: number, excerpt: string | null): string {
   const text = (excerpt ?? '').replace(/\s+/g, ' ').trim();

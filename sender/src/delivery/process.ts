@@ -1,6 +1,6 @@
 import {
   errorMessage,
-  unixSeconds,
+  unsentAttempt,
   type Clock,
   type Post,
   type RetryPolicy,
@@ -33,7 +33,7 @@ export async function processDelivery(row: ClaimedDelivery, deps: ProcessDeps): 
   let decision: Decision;
   const target = deps.targets.check(row.url, 'webhook_url');
   if (!target.ok) {
-    sent = unsent(deps.clock, target.message);
+    sent = unsentAttempt(deps.clock, target.message);
     decision = { kind: fault ? 'rejected' : 'failed', reason: target.message };
   } else {
     try {
@@ -57,7 +57,7 @@ export async function processDelivery(row: ClaimedDelivery, deps: ProcessDeps): 
       );
     } catch (err) {
       // Only our side can throw here (a secret that does not open): retried like an outage.
-      sent = unsent(deps.clock, `not sent: ${errorMessage(err)}`);
+      sent = unsentAttempt(deps.clock, `not sent: ${errorMessage(err)}`);
     }
     decision = decide(sent, {
       attempt: row.attempt,
@@ -83,17 +83,5 @@ export async function processDelivery(row: ClaimedDelivery, deps: ProcessDeps): 
     error: sent.error,
     responseExcerpt: sent.responseExcerpt,
     decision,
-  };
-}
-
-function unsent(clock: Clock, error: string): SentAttempt {
-  return {
-    statusCode: null,
-    error,
-    retryAfterMs: null,
-    signedAt: unixSeconds(clock),
-    startedAt: clock(),
-    durationMs: 0,
-    responseExcerpt: null,
   };
 }
