@@ -18,6 +18,7 @@ import { applyFault, type FaultDeps } from './fault-apply.js';
 import type { Keyring } from './keyring.js';
 import type { HandlerMetrics, Outcome } from './metrics.js';
 import type { RateLimiter } from './rate-limit.js';
+import { makeHeaderReader } from './request-headers.js';
 import { verifyRequest } from './verify.js';
 
 /** One Kafka record as the handler writes it. */
@@ -70,11 +71,24 @@ export function makeWebhookHandler(deps: WebhookDeps) {
   const { metrics, options } = deps;
 
   return async (c: Context): Promise<Response> => {
-    const given = c.req.header('x-request-id');
+    const header = makeHeaderReader(c);
+    const given = header('x-request-id');
     const requestId = given && REQUEST_ID_RE.test(given) ? given : newId('req');
-    const idHeader = c.req.header(SIGNATURE_HEADERS.id) ?? c.req.header(GITHUB_HEADERS.delivery);
-    let log = deps.logger.child({ requestId, webhookId: idHeader });
-    c.header('X-Request-ID', requestId);
+    const idHeader = header(SIGNATURE_HEADERS.id) ?? header(GITHUB_HEADERS.delivery);
+    // Made on first use: an accepted event logs nothing unless debug or LOG_EVENTS is on.
+    let bindings = { requestId, webhookId: idHeader };
+    let childLog: Logger | undefined;
+    const log = () => (childLog ??= deps.logger.child(bindings));
+    // Draining: the request is still served (the batcher and producer run until the server
+    // has closed), and the connection is not reused, so nginx opens its next one elsewhere.
+    // Answering 503 instead would make nginx count the replica failed (with http_503 in
+    // proxy_next_upstream) or hand the 503 to the sender (without).
+    const closing = deps.draining();
+    // Only the answers built through `c` need its headers; the 202 carries its own (see below).
+    const decorate = () => {
+      c.header('X-Request-ID', requestId);
+      if (closing) c.header('Connection', 'close');
+    };
     metrics.inFlight.inc();
 
     const answer = (
@@ -87,7 +101,8 @@ export function makeWebhookHandler(deps: WebhookDeps) {
       metrics.requests.inc({ outcome });
       // Info, not warn: an outage behind a 503 is logged once by the component that has it.
       const err = extra.err === undefined ? undefined : errorMessage(extra.err);
-      log.info({ status, code, ...(err === undefined ? {} : { err }) }, message);
+      log().info({ status, code, ...(err === undefined ? {} : { err }) }, message);
+      decorate();
       return errorResponse(c, status, code, message, extra.details, extra.headers);
     };
     const retryLater = (code: string, message: string, err?: unknown) =>
@@ -97,17 +112,13 @@ export function makeWebhookHandler(deps: WebhookDeps) {
       });
 
     try {
-      // Draining: the request is still served (the batcher and producer run until the server
-      // has closed), and the connection is not reused, so nginx opens its next one elsewhere.
-      // Answering 503 instead would make nginx count the replica failed (with http_503 in
-      // proxy_next_upstream) or hand the 503 to the sender (without).
-      if (deps.draining()) c.header('Connection', 'close');
-      if (!isJsonContentType(c.req.header('content-type'))) {
+      const contentType = header('content-type');
+      if (!isJsonContentType(contentType)) {
         return answer(
           'unsupported_media_type',
           415,
           'unsupported_media_type',
-          `Content-Type must be application/json, got ${c.req.header('content-type') ?? 'none'}`,
+          `Content-Type must be application/json, got ${contentType ?? 'none'}`,
         );
       }
       const incoming = nodeIncoming(c.env);
@@ -139,7 +150,7 @@ export function makeWebhookHandler(deps: WebhookDeps) {
       }
 
       const verified = verifyRequest({
-        header: (name) => c.req.header(name),
+        header,
         body: read.body,
         keysFor: (scheme) =>
           pathCustomer === undefined
@@ -172,10 +183,15 @@ export function makeWebhookHandler(deps: WebhookDeps) {
         );
       }
       // A Stripe request names its message id only in the body.
-      if (idHeader === undefined) log = log.child({ webhookId });
+      if (idHeader === undefined) {
+        bindings = { requestId, webhookId };
+        childLog = undefined;
+      }
       const customerId = verified.entry.customerId;
-      if (deps.faults) {
-        const fault = await applyFault(deps.faults, { c, customerId, messageId: webhookId, log });
+      // A fault's answer is built through `c`, so `c` gets its headers first.
+      if (deps.faults?.profiles.profileFor(customerId)) {
+        decorate();
+        const fault = await applyFault(deps.faults, { c, customerId, messageId: webhookId, log: log() });
         if (fault) {
           metrics.injectedFaults.inc({ kind: fault.kind });
           if (fault.response) {
@@ -209,16 +225,31 @@ export function makeWebhookHandler(deps: WebhookDeps) {
         return retryLater(code, message, outcome.reason === 'failed' ? outcome.error : undefined);
       }
       metrics.requests.inc({ outcome: 'accepted' });
-      log[options.logEvents ? 'info' : 'debug'](
-        { customerId, eventType: event.type, scheme: verified.scheme },
-        'event accepted',
-      );
-      return c.json({ status: 'accepted', webhook_id: webhookId }, 202);
+      const level = options.logEvents ? 'info' : 'debug';
+      if (deps.logger.isLevelEnabled(level)) {
+        log()[level]({ customerId, eventType: event.type, scheme: verified.scheme }, 'event accepted');
+      }
+      return accepted(webhookId, requestId, closing);
     } catch (err) {
       metrics.requests.inc({ outcome: 'error' });
+      decorate(); // the app's error handler answers through `c`
       throw err;
     } finally {
       metrics.inFlight.dec();
     }
   };
+}
+
+/**
+ * The 202, byte for byte what `c.header()` + `c.json()` send (lower-case names in `Headers`'
+ * sorted order; @hono/node-server adds Content-Length), built from a plain object: under
+ * @hono/node-server a Response made so is written with one `writeHead`, without the two
+ * `Headers` objects Hono would make for it.
+ */
+function accepted(webhookId: string, requestId: string, closing: boolean): Response {
+  const body = JSON.stringify({ status: 'accepted', webhook_id: webhookId });
+  const headers: Record<string, string> = closing
+    ? { connection: 'close', 'content-type': 'application/json', 'x-request-id': requestId }
+    : { 'content-type': 'application/json', 'x-request-id': requestId };
+  return new Response(body, { status: 202, headers });
 }

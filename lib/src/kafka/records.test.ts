@@ -6,6 +6,13 @@ describe('recordSize', () => {
     const record = { key: 'acme', value: Buffer.from('{}'), headers: { 'webhook-id': 'msg_1' } };
     expect(recordSize(record)).toBeGreaterThan(record.value.length);
   });
+
+  it('counts a header name once per value: each of an array, none for an empty one, once when unset', () => {
+    const headers = { ab: ['c', 'de'], none: [], unset: undefined, buf: Buffer.from('xyz') };
+    // 'k' + 'v', then ab+c, ab+de, 'unset' alone, buf+xyz
+    expect(recordSize({ key: 'k', value: 'v', headers })).toBe(2 + 3 + 4 + 5 + 6);
+    expect(recordSize({ key: null, value: null })).toBe(0);
+  });
 });
 
 describe('chunkBySize', () => {

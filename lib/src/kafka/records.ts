@@ -16,8 +16,13 @@ const bytes = (v: Buffer | string | null | undefined): number => (v == null ? 0 
  */
 export function recordSize(r: OutRecord): number {
   let n = bytes(r.key) + bytes(r.value);
-  for (const [name, v] of Object.entries(r.headers ?? {})) {
-    for (const one of [v].flat()) n += Buffer.byteLength(name) + bytes(one);
+  const headers = r.headers;
+  if (!headers) return n;
+  // Runs once per record on the handler's hot path: no entry arrays, no flat().
+  for (const name of Object.keys(headers)) {
+    const v = headers[name];
+    if (!Array.isArray(v)) n += Buffer.byteLength(name) + bytes(v);
+    else for (const one of v) n += Buffer.byteLength(name) + bytes(one);
   }
   return n;
 }
