@@ -49,15 +49,19 @@ export async function applyFault(
     );
   }
   const action = decideFault(profile, attempt, (deps.random ?? Math.random)());
-  deps.recorder
-    .record({
+  // Recorded before the answer, so that a sender (or a test) that has the answer finds the attempt
+  // in GET /attempts; a record that fails is logged and the answer still goes out.
+  try {
+    await deps.recorder.record({
       customerId: req.customerId,
       messageId: req.messageId,
       attempt: attempt ?? null,
       action,
       receivedAt,
-    })
-    .catch((err: unknown) => req.log.warn({ err: errorMessage(err) }, 'cannot record the attempt'));
+    });
+  } catch (err) {
+    req.log.warn({ err: errorMessage(err) }, 'cannot record the attempt');
+  }
   req.log.info({ customerId: req.customerId, attempt, fault: action }, 'receiver fault profile applied');
 
   switch (action.kind) {
