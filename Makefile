@@ -57,7 +57,8 @@ test-unit: build ## unit tests only (no services needed)
 .PHONY: test-integration
 test-integration: build ## integration and e2e suites against a real local stack (brought up and down)
 	scripts/ensure-test-packages.sh
-	npx vitest run --project integration || { status=$$?; $(TEST_STACK) down || true; $(TEST_SCALE_STACK) down || true; exit $$status; }
+	npx vitest run --project integration || { status=$$?; $(TEST_STACK) down || true; $(TEST_SCALE_STACK) down || true; \
+		cat test-results/failed.txt 2>/dev/null || true; exit $$status; }
 
 .PHONY: test
 test: build ## everything: typecheck, lint, format, unit, integration and e2e tests, the 3-minute soak

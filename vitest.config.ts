@@ -15,6 +15,8 @@ const alias = [
 export default defineConfig({
   resolve: { alias },
   test: {
+    // The default output, then the failed tests again, one line each (test/support/failures-reporter.ts).
+    reporters: ['default', './test/support/failures-reporter.ts'],
     projects: [
       {
         resolve: { alias },

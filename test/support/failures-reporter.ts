@@ -1,0 +1,44 @@
+// A vitest reporter that lists the failed tests, one line each, in test-results/failed.txt
+// and after the run's summary. The Makefile prints that file again after the stack is down, so the
+// last lines of a long CI log name what failed instead of the stack's shutdown messages.
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, relative } from 'node:path';
+import type { Reporter, TestModule } from 'vitest/node';
+
+const oneLine = (text: string, max = 240) => {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+};
+
+export default class FailuresReporter implements Reporter {
+  private readonly file: string;
+
+  constructor(options: { file?: string } = {}) {
+    this.file = options.file ?? 'test-results/failed.txt';
+  }
+
+  onInit() {
+    rmSync(this.file, { force: true });
+  }
+
+  onTestRunEnd(testModules: ReadonlyArray<TestModule>) {
+    const lines: string[] = [];
+    for (const module of testModules) {
+      const file = relative(process.cwd(), module.moduleId);
+      const failedTests = [...module.children.allTests()].filter((t) => t.result().state === 'failed');
+      for (const test of failedTests) {
+        const error = test.result().errors?.[0];
+        lines.push(`FAILED ${file} > ${test.fullName}${error ? ` — ${oneLine(error.message)}` : ''}`);
+      }
+      // A file that failed outside any test (an import or a hook) has no failed test to name.
+      if (failedTests.length === 0 && module.state() === 'failed') {
+        const error = module.errors()[0];
+        lines.push(`FAILED ${file}${error ? ` — ${oneLine(error.message)}` : ''}`);
+      }
+    }
+    if (lines.length === 0) return;
+    mkdirSync(dirname(this.file), { recursive: true });
+    writeFileSync(this.file, `${lines.join('\n')}\n`);
+    process.stdout.write(`\n${lines.join('\n')}\n`);
+  }
+}
