@@ -5,9 +5,6 @@ SHELL := bash
 
 # The hookpipe CLI (cli/), run from its build so it works before any `npm link`.
 HOOKPIPE := node cli/dist/bin.js
-TEST_STACK := STACK_DIR=$${TEST_STACK_DIR:-.stack-test} STACK_PORT_OFFSET=$${TEST_STACK_PORT_OFFSET:-10000} $(HOOKPIPE)
-# The scaled stack of test/scale (test/scale/scaled-stack.ts): its own directory, ports +500.
-TEST_SCALE_STACK := STACK_DIR=$${TEST_SCALE_STACK_DIR:-$${TEST_STACK_DIR:-.stack-test}-scale} $(HOOKPIPE)
 
 .PHONY: help
 help: ## list the targets
@@ -57,8 +54,7 @@ test-unit: build ## unit tests only (no services needed)
 .PHONY: test-integration
 test-integration: build ## integration and e2e suites against a real local stack (brought up and down)
 	scripts/ensure-test-packages.sh
-	npx vitest run --project integration || { status=$$?; $(TEST_STACK) down || true; $(TEST_SCALE_STACK) down || true; \
-		cat test-results/failed.txt 2>/dev/null || true; exit $$status; }
+	scripts/test-integration.sh
 
 .PHONY: test
 test: build ## everything: typecheck, lint, format, unit, integration and e2e tests, the 3-minute soak
@@ -69,7 +65,7 @@ test: build ## everything: typecheck, lint, format, unit, integration and e2e te
 
 .PHONY: clean
 clean: ## stop the stacks, delete their state and data, and the build output (keeps the Kafka jar cache)
-	@if [ -f cli/dist/bin.js ]; then for d in .stack .stack-test .stack-test-scale .stack-soak .stack-soak-test .stack-pressure; do [ -d $$d ] && STACK_DIR=$$d $(HOOKPIPE) clean || true; done; fi
+	@if [ -f cli/dist/bin.js ]; then for d in .stack .stack-test .stack-test-scale .stack-test-b .stack-test-b-scale .stack-soak .stack-soak-test .stack-pressure; do [ -d $$d ] && STACK_DIR=$$d $(HOOKPIPE) clean || true; done; fi
 	rm -rf */dist
 
 # ---- containers: docker compose and Testcontainers (docs/compose.md) -----------------------------

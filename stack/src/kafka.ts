@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { DEFAULT_PARTITIONS, makeKafka, ensureTopics, replicationFor, silentLogger } from '@hookpipe/lib';
@@ -23,14 +23,19 @@ async function requireCommand(cmd: string, args: string[], hint: string): Promis
 
 /**
  * Copies the broker's runtime jars from Maven Central into .cache/kafka/libs once; a marker with
- * the pom's hash makes later runs download nothing.
+ * the pom's hash makes later runs download nothing. The jars land in a directory of this process's
+ * own and are moved into place whole, so two stacks starting at once (the integration suites' two
+ * groups on a fresh clone) never start a broker on a half-copied jar.
  */
 export async function ensureKafkaJars(ctx: StackContext): Promise<void> {
   const pom = readFileSync(pomFile(ctx));
   const hash = createHash('sha256').update(pom).digest('hex');
   const dir = libsDir(ctx);
-  const marker = path.join(dir, '.pom-sha256');
-  if (existsSync(marker) && readFileSync(marker, 'utf8') === hash) return;
+  const fetched = () => {
+    const marker = path.join(dir, '.pom-sha256');
+    return existsSync(marker) && readFileSync(marker, 'utf8') === hash;
+  };
+  if (fetched()) return;
   await requireCommand(
     'java',
     ['-version'],
@@ -38,7 +43,9 @@ export async function ensureKafkaJars(ctx: StackContext): Promise<void> {
   );
   await requireCommand('mvn', ['-v'], 'install Maven (Debian: apt-get install maven)');
   ctx.log('kafka: fetching the Kafka 3.9 jars from Maven Central (first run only)…');
-  mkdirSync(dir, { recursive: true });
+  const staging = `${dir}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
   try {
     await run(
       'mvn',
@@ -48,18 +55,26 @@ export async function ensureKafkaJars(ctx: StackContext): Promise<void> {
         '-f',
         pomFile(ctx),
         'dependency:copy-dependencies',
-        `-DoutputDirectory=${dir}`,
+        `-DoutputDirectory=${staging}`,
         '-DincludeScope=runtime',
       ],
       { maxBuffer: 16 * 1024 * 1024 },
     );
   } catch (err) {
+    rmSync(staging, { recursive: true, force: true });
     const e = err as { stdout?: string; stderr?: string };
     throw new Error(
       `mvn could not fetch the Kafka jars (is Maven Central reachable?)\n${e.stdout ?? ''}${e.stderr ?? ''}`,
     );
   }
-  writeFileSync(marker, hash);
+  writeFileSync(path.join(staging, '.pom-sha256'), hash);
+  if (fetched()) {
+    // Another stack finished first: its jars are the same ones.
+    rmSync(staging, { recursive: true, force: true });
+  } else {
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(staging, dir);
+  }
   ctx.log(
     `kafka: ${readdirSync(dir).filter((f) => f.endsWith('.jar')).length} jars in ${path.relative(ctx.root, dir)}`,
   );

@@ -3,7 +3,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FaultProfile } from '@hookpipe/lib';
-import { getTestEnv, type TestEnv } from '../env.js';
+import { getTestEnv, openLocalStack, type TestEnv } from '../env.js';
 import {
   pollUntil,
   postWebhook,
@@ -116,7 +116,7 @@ describe('receiver fault profiles through the ingress', () => {
     const answer = await attempt(req);
     expect(answer).toBeInstanceOf(Error);
     if (env.kind === 'local') {
-      const log = readFileSync(path.join('.stack-test', 'logs', 'nginx-access.log'), 'utf8');
+      const log = readFileSync(path.join(openLocalStack().logsDir, 'nginx-access.log'), 'utf8');
       const line = log.split('\n').findLast((l) => l.includes(`"webhook_id":"${req.id}"`));
       expect(line).toMatch(/"status":444/);
     }

@@ -1,6 +1,6 @@
-// A vitest reporter that lists the failed tests, one line each, in test-results/failed.txt
-// and after the run's summary. The Makefile prints that file again after the stack is down, so the
-// last lines of a long CI log name what failed instead of the stack's shutdown messages.
+// A vitest reporter that lists the failed tests, one line each, after the run's summary and in
+// test-results/failed.txt ($TEST_FAILURES_FILE). scripts/test-integration.sh prints those files
+// again once the stacks are down, so the last lines of a long CI log name what failed.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
 import type { Reporter, TestModule } from 'vitest/node';
@@ -14,7 +14,7 @@ export default class FailuresReporter implements Reporter {
   private readonly file: string;
 
   constructor(options: { file?: string } = {}) {
-    this.file = options.file ?? 'test-results/failed.txt';
+    this.file = options.file ?? process.env.TEST_FAILURES_FILE ?? 'test-results/failed.txt';
   }
 
   onInit() {
