@@ -121,7 +121,7 @@ export function makeCompletionsStore(pool: Pool) {
       const health = webhookHealth(completions);
       const cutoff = opts.disableAfterMs === null ? null : new Date(opts.now - opts.disableAfterMs);
       return withTransaction(pool, async (client) => {
-        const { rows } = await client.query<{ id: string }>(RECORD_SQL, [
+        const values = [
           col((c) => c.id),
           col((c) => c.token),
           col((c) => c.webhookId),
@@ -141,7 +141,13 @@ export function makeCompletionsStore(pool: Pool) {
           health.ids,
           health.ok,
           health.failSince,
-        ]);
+        ];
+        // Named, like the claim: planned once per connection rather than at every batch.
+        const { rows } = await client.query<{ id: string }>({
+          name: 'outbox-record',
+          text: RECORD_SQL,
+          values,
+        });
         const disabled = rows.map((r) => r.id);
         if (disabled.length > 0) await client.query(HOLD_SQL, [disabled]);
         // Only a batch with a final failure or a disable can raise an operational event.

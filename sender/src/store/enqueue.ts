@@ -13,15 +13,17 @@ export async function insertDeliveries(
 ): Promise<number> {
   if (rows.length === 0) return 0;
   const col = <T>(f: (r: NewDelivery) => T) => rows.map(f);
-  const res = await client.query(
-    `INSERT INTO deliveries (message_id, webhook_id, customer_id, event_id, emitter_id, event_type, body, fault,
+  // Named: planned once per connection, not at every emitter tick.
+  const res = await client.query({
+    name: 'outbox-insert',
+    text: `INSERT INTO deliveries (message_id, webhook_id, customer_id, event_id, emitter_id, event_type, body, fault,
                              status, next_attempt_at, created_at)
      SELECT x.message_id, x.webhook_id, x.customer_id, x.event_id, x.emitter_id, x.event_type, x.body, x.fault,
             CASE WHEN w.status = 'ACTIVE' THEN 'pending' ELSE 'held' END, $9, $9
      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bytea[], $8::text[])
        AS x(message_id, webhook_id, customer_id, event_id, emitter_id, event_type, body, fault)
      JOIN webhooks w ON w.id = x.webhook_id AND w.deleted_at IS NULL`,
-    [
+    values: [
       col((r) => r.messageId),
       col((r) => r.webhookId),
       col((r) => r.customerId),
@@ -32,6 +34,6 @@ export async function insertDeliveries(
       col((r) => r.fault),
       new Date(now),
     ],
-  );
+  });
   return res.rowCount ?? 0;
 }
