@@ -52,7 +52,7 @@ test-unit: build ## unit tests only (no services needed)
 	npx vitest run --project unit
 
 .PHONY: test-integration
-test-integration: build ## integration and e2e suites against a real local stack (brought up and down)
+test-integration: build ## integration and e2e suites, two groups at once on two real local stacks (brought up and down)
 	scripts/ensure-test-packages.sh
 	scripts/test-integration.sh
 
