@@ -29,18 +29,30 @@ stop_stacks() {
   done
 }
 
+# Runs one group's vitest on its stack: group name, then vitest's arguments.
+run_group() {
+  local name="$1" dir offset
+  shift
+  if [ "$name" = a ]; then dir="$A_DIR" offset="$A_OFFSET"; else dir="$B_DIR" offset="$B_OFFSET"; fi
+  TEST_STACK_DIR="$dir" TEST_STACK_PORT_OFFSET="$offset" TEST_FAILURES_FILE="test-results/failed-$name.txt" \
+    npx vitest run --project integration "$@"
+}
+
+# After a failure: both stacks down, then the failed tests as the log's last lines.
+fail() {
+  stop_stacks
+  echo
+  echo "integration: $1"
+  cat test-results/failed-a.txt test-results/failed-b.txt 2>/dev/null
+  exit 1
+}
+
 mkdir -p test-results
 rm -f test-results/failed-a.txt test-results/failed-b.txt
 
 if [ "${INTEGRATION_GROUPS:-2}" = "1" ] || [ "$#" -gt 0 ]; then
-  TEST_STACK_DIR="$A_DIR" TEST_STACK_PORT_OFFSET="$A_OFFSET" TEST_FAILURES_FILE=test-results/failed-a.txt \
-    npx vitest run --project integration "$@"
-  status=$?
-  if [ "$status" -ne 0 ]; then
-    stop_stacks
-    cat test-results/failed-a.txt 2>/dev/null
-  fi
-  exit "$status"
+  run_group a "$@" || fail "vitest exited $?"
+  exit 0
 fi
 
 # vitest's --exclude does not reach a project's own file list, so group a names its folders: every
@@ -50,15 +62,12 @@ for folder in test/*/; do
   folder="${folder%/}"
   [[ " ${B_FOLDERS[*]} " == *" $folder "* ]] || a_folders+=("$folder/")
 done
-b_filters=()
-for folder in "${B_FOLDERS[@]}"; do b_filters+=("$folder/"); done
+b_folders=("${B_FOLDERS[@]/%//}")
 
 # sed -u keeps each group's lines whole and in time; `wait` then gives each vitest's own status.
-TEST_STACK_DIR="$A_DIR" TEST_STACK_PORT_OFFSET="$A_OFFSET" TEST_FAILURES_FILE=test-results/failed-a.txt \
-  npx vitest run --project integration "${a_folders[@]}" > >(sed -u 's/^/[a] /') 2>&1 &
+run_group a "${a_folders[@]}" > >(sed -u 's/^/[a] /') 2>&1 &
 a_pid=$!
-TEST_STACK_DIR="$B_DIR" TEST_STACK_PORT_OFFSET="$B_OFFSET" TEST_FAILURES_FILE=test-results/failed-b.txt \
-  npx vitest run --project integration "${b_filters[@]}" > >(sed -u 's/^/[b] /') 2>&1 &
+run_group b "${b_folders[@]}" > >(sed -u 's/^/[b] /') 2>&1 &
 b_pid=$!
 trap 'kill "$a_pid" "$b_pid" 2>/dev/null; stop_stacks; exit 130' INT TERM
 wait "$a_pid"
@@ -69,10 +78,6 @@ b_status=$?
 sleep 0.2
 
 if [ "$a_status" -ne 0 ] || [ "$b_status" -ne 0 ]; then
-  stop_stacks
-  echo
-  echo "integration: group a exited $a_status, group b exited $b_status"
-  cat test-results/failed-a.txt test-results/failed-b.txt 2>/dev/null
-  exit 1
+  fail "group a exited $a_status, group b exited $b_status"
 fi
 echo "integration: both groups passed"

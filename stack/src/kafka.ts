@@ -44,7 +44,6 @@ export async function ensureKafkaJars(ctx: StackContext): Promise<void> {
   await requireCommand('mvn', ['-v'], 'install Maven (Debian: apt-get install maven)');
   ctx.log('kafka: fetching the Kafka 3.9 jars from Maven Central (first run only)…');
   const staging = `${dir}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
-  rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
   try {
     await run(

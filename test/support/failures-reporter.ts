@@ -11,11 +11,7 @@ const oneLine = (text: string, max = 240) => {
 };
 
 export default class FailuresReporter implements Reporter {
-  private readonly file: string;
-
-  constructor(options: { file?: string } = {}) {
-    this.file = options.file ?? process.env.TEST_FAILURES_FILE ?? 'test-results/failed.txt';
-  }
+  private readonly file = process.env.TEST_FAILURES_FILE ?? 'test-results/failed.txt';
 
   onInit() {
     rmSync(this.file, { force: true });
