@@ -6,7 +6,7 @@
 # `down -v`. Published ports are the contract's (8080/8081/8082, Kafka 9092, PostgreSQL 55432)
 # when they are free, else the app ports +20000 and PostgreSQL on 25432 (a local stack may be running).
 # Env: CONTAINER_ENGINE, COMPOSE_E2E_PROJECT (hookpipe-e2e), KEEP_COMPOSE=1 (leave it running).
-set -euo pipefail
+set -Eeuo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 engine=${CONTAINER_ENGINE:-$root/../shared/tools/container-engine}
@@ -17,7 +17,11 @@ set -a
 set +a
 project=${COMPOSE_E2E_PROJECT:-hookpipe-e2e}
 started=$SECONDS
-phase() { echo "compose-e2e: [$((SECONDS - started)) s] $*"; }
+current_phase="start"
+phase() { current_phase=$*; echo "compose-e2e: [$((SECONDS - started)) s] $*"; }
+# The command that failed, for the last line of the output (a CI log often shows only its tail).
+failed_at=""
+trap 'failed_at="line $LINENO${FUNCNAME:+ in ${FUNCNAME[0]}(), called at line ${BASH_LINENO[0]}}: $BASH_COMMAND"' ERR
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 offset=0
@@ -27,6 +31,8 @@ for p in 8080 8081 8082 9092 55432; do port_free "$p" || offset=20000; done
 # The settings a user keeps in .env, with fresh secrets and the stand-in images.
 mkdir -p .cache
 envfile=$root/.cache/compose-e2e.env
+failures=$root/.cache/compose-e2e-failed.txt
+rm -f "$failures"
 secret() { node -e 'process.stdout.write(require("crypto").randomBytes(18).toString("base64url"))'; }
 {
   grep -vE '^(COMPOSE_PROJECT_NAME|POSTGRES_PASSWORD|SENDER_API_KEY|RECEIVER_API_KEY)=' .env.example
@@ -55,11 +61,14 @@ finish() {
   local status=$?
   kill "$ticker" 2>/dev/null || true
   if ((status != 0)); then
-    echo "compose-e2e: FAILED (exit $status); state and recent logs:" >&2
-    compose ps >&2 || true
-    for s in init sender handler consumer nginx api demo postgres kafka; do
+    # The noisiest logs first, the state and the failure itself last.
+    echo "compose-e2e: FAILED (exit $status); recent logs:" >&2
+    for s in kafka postgres init demo api nginx consumer handler sender; do
       compose logs --no-color --tail 25 "$s" >&2 2>/dev/null || true
     done
+    compose ps >&2 || true
+    [[ -s $failures ]] && cat "$failures" >&2
+    echo "compose-e2e: FAILED (exit $status) in phase \"$current_phase\" after $((SECONDS - started)) s${failed_at:+, at $failed_at}" >&2
   fi
   if [[ ${KEEP_COMPOSE:-0} == 1 ]]; then
     phase "left running (KEEP_COMPOSE=1): docker-compose --env-file $envfile -p $project down -v"
@@ -97,7 +106,14 @@ wait_healthy() {
 }
 wait_healthy
 phase "every healthcheck is green"
-compose exec -T nginx nginx -t
+# `nginx -t` resolves the upstream names again: an engine DNS stall (docs/compose.md) makes it
+# answer "host not found" for a while, so it is tried again for up to 2 minutes.
+nginx_checked=$((SECONDS + 120))
+until compose exec -T nginx nginx -t; do
+  ((SECONDS < nginx_checked)) || { echo "compose-e2e: nginx -t failed for 2 minutes" >&2; exit 1; }
+  phase "nginx -t failed (a name lookup in the engine's network?): trying again in 5 s"
+  sleep 5
+done
 
 sender=http://127.0.0.1:$SENDER_PUBLISHED_PORT
 ingress=http://127.0.0.1:$INGRESS_PUBLISHED_PORT
@@ -136,5 +152,5 @@ phase "short e2e (test/containers/compose.e2e.ts)"
 SENDER_URL=$sender INGRESS_URL=$ingress CONSUMER_URL=$consumer \
   RECEIVER_DATABASE_URL="postgres://${POSTGRES_USER:-hookpipe}:$POSTGRES_PASSWORD@127.0.0.1:$POSTGRES_PUBLISHED_PORT/hookpipe_receiver" \
   SENDER_DATABASE_URL="postgres://${POSTGRES_USER:-hookpipe}:$POSTGRES_PASSWORD@127.0.0.1:$POSTGRES_PUBLISHED_PORT/hookpipe_sender" \
-  npx vitest run --config test/containers/vitest.compose.config.ts
+  TEST_FAILURES_FILE=$failures npx vitest run --config test/containers/vitest.compose.config.ts
 phase "passed"

@@ -7,6 +7,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/containers/**/*.e2e.ts'],
+    // compose-e2e.sh prints the failed tests again as the last lines of a failed run.
+    reporters: ['default', './test/support/failures-reporter.ts'],
     environment: 'node',
     fileParallelism: false,
     testTimeout: 300_000,
