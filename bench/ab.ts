@@ -13,7 +13,9 @@
  * change), and `"profile": "<dir>"` to run its handlers under `node --cpu-prof` (profiles written
  * there, summarised at the end; the profiler's own cost is in that variant's figures), or
  * `"script": "bench/kafka-floor.ts"` to run that file in the handlers' place.
- * AB_LOAD: `closed:<concurrency>` or `rate:<requests/s>`. Needs the bench stack up.
+ * AB_LOAD: `closed:<concurrency>` or `rate:<requests/s>`. The webhooks go to
+ * `/webhook/<customer_id>` (BENCH_INGEST_PATH=bare: the seed's `/webhook`; a variant's
+ * `"path": "bare"` or `"customer"` overrides it for that variant). Needs the bench stack up.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -24,7 +26,7 @@ import { delta, scrapeSums } from './lib/metrics.js';
 import { formatProfile, summariseProfile } from './lib/profile.js';
 import { installSecrets, removeSecrets, skipBacklog } from './lib/receiver.js';
 import { envNumber, ratio, writeResult } from './lib/results.js';
-import { makeSignedSource, makeCustomers } from './lib/signed.js';
+import { ingressPathFromEnv, makeSignedSource, makeCustomers, type IngressPath } from './lib/signed.js';
 import {
   HANDLER_BENCH_ENV,
   handlerParts,
@@ -42,6 +44,8 @@ interface Variant {
   profile?: string;
   /** A TypeScript file run in place of the handler (e.g. bench/kafka-floor.ts). */
   script?: string;
+  /** The ingress path of this variant's webhooks, when not BENCH_INGEST_PATH's. */
+  path?: IngressPath;
 }
 
 /** Median CPU seconds per request, in milliseconds. */
@@ -63,21 +67,27 @@ async function main(): Promise<void> {
   const env = stackFile(ctx);
   const runId = Date.now().toString(36);
   const customers = makeCustomers(runId, envNumber('BENCH_INGEST_CUSTOMERS', 8));
-  const source = makeSignedSource(runId, customers);
+  const ingressPath = ingressPathFromEnv();
+  const source = makeSignedSource(runId, customers, { path: ingressPath });
   const handlerUrls = (env.HANDLER_URLS ?? '').split(' ').filter(Boolean);
   const metricNames = ['hookpipe_handler_batch_records_sum', 'hookpipe_handler_batch_records_count'];
   await installSecrets(env.CONSUMER_URL!, env.RECEIVER_API_KEY!, customers);
   // As in the ingest scenario, only the ingest tier runs.
   await stopPart(ctx, 'consumer');
   const baseline = await startBaseline(ctx);
-  const load = (origin: string): Promise<LoadResult> => {
+  // The same signed webhooks serve either path: the signature does not cover it.
+  const bareNext = () => {
+    const { headers, body } = source.next();
+    return { headers, body };
+  };
+  const load = (origin: string, path = ingressPath): Promise<LoadResult> => {
     source.presign(Math.min(300_000, Number(value) * 3 * (seconds + 2) + 20_000));
     const common = {
       origin,
       path: '/webhook',
       durationMs: seconds * 1000,
       warmupMs: 2000,
-      next: source.next,
+      next: path === 'bare' && ingressPath === 'customer' ? bareNext : source.next,
       expectStatus: 202,
     };
     return mode === 'rate'
@@ -116,7 +126,7 @@ async function main(): Promise<void> {
           handlers: handlerParts(ctx).map((p) => livePid(ctx, p)!),
           kafka: [livePid(ctx, 'kafka')!],
         });
-        const r = await load(env.INGRESS_URL!);
+        const r = await load(env.INGRESS_URL!, v.path);
         const cores = cpu.stop();
         const d = delta(await scrapeSums(handlerUrls, metricNames), before);
         const row = {
@@ -172,7 +182,7 @@ async function main(): Promise<void> {
   }
   const file = writeResult(`tuning/${name}.json`, {
     date: new Date().toISOString(),
-    load: { mode, value: Number(value), rounds, seconds },
+    load: { mode, value: Number(value), rounds, seconds, ingress_path: ingressPath },
     baseline: baseRows,
     variants: summary,
   });

@@ -22,7 +22,7 @@ import { delta, scrapeSums } from './lib/metrics.js';
 import { plotIngest } from './lib/plot.js';
 import { installSecrets, removeSecrets, skipBacklog } from './lib/receiver.js';
 import { envList, envNumber, ratio, writeResult } from './lib/results.js';
-import { makeSignedSource, makeCustomers } from './lib/signed.js';
+import { ingressPathFromEnv, makeSignedSource, makeCustomers } from './lib/signed.js';
 import { HANDLER_BENCH_ENV, handlerParts, openBenchContext, stackFile, startBaseline } from './lib/stack.js';
 
 const settings = {
@@ -56,11 +56,12 @@ async function main(): Promise<void> {
   if (!livePid(ctx, 'nginx') || !env.INGRESS_URL) throw new Error('the bench stack is not up (bench/run.ts)');
   const runId = Date.now().toString(36);
   const customers = makeCustomers(runId, settings.customers);
-  const source = makeSignedSource(runId, customers);
+  const ingressPath = ingressPathFromEnv();
+  const source = makeSignedSource(runId, customers, { path: ingressPath });
   const machine = await machineInfo(ctx, env.DATABASE_URL!);
   const handlerUrls = (env.HANDLER_URLS ?? '').split(' ').filter(Boolean);
   console.log(
-    `ingest: ${customers.length} customers, concurrency ${settings.concurrency.join('/')}, ${settings.stepMs / 1000} s per step`,
+    `ingest: ${customers.length} customers on ${ingressPath === 'customer' ? '/webhook/<customer_id>' : 'the bare /webhook'}, concurrency ${settings.concurrency.join('/')}, ${settings.stepMs / 1000} s per step`,
   );
 
   await installSecrets(env.CONSUMER_URL!, env.RECEIVER_API_KEY!, customers);
@@ -187,6 +188,7 @@ async function main(): Promise<void> {
       settings: {
         ...settings,
         customers: customers.length,
+        ingress_path: ingressPath === 'customer' ? '/webhook/<customer_id>' : '/webhook',
         body_bytes: source.next().body.length,
         edge_limits: 'raised (HOOKPIPE_RATE_* = 1000000) for both nginx instances',
         handler_env: HANDLER_BENCH_ENV,

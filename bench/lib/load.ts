@@ -1,10 +1,12 @@
 import { Pool } from 'undici';
 import { makeLatencyHistogram, type LatencySummary } from './histogram.js';
 
-/** One request of a load run: the path is fixed per run, each request brings headers and body. */
+/** One request of a load run: headers and body, and the path when it is not the run's. */
 export interface BenchRequest {
   headers: Record<string, string>;
   body: Buffer;
+  /** Overrides the run's path (the per-customer ingress path `/webhook/<customer_id>`). */
+  path?: string;
 }
 
 export interface LoadResult {
@@ -72,7 +74,12 @@ function finishRun(
 /** One POST; resolves with the status (or an error key) — never rejects. */
 async function send(pool: Pool, path: string, req: BenchRequest): Promise<string> {
   try {
-    const res = await pool.request({ path, method: 'POST', headers: req.headers, body: req.body });
+    const res = await pool.request({
+      path: req.path ?? path,
+      method: 'POST',
+      headers: req.headers,
+      body: req.body,
+    });
     await res.body.dump();
     return String(res.statusCode);
   } catch (err) {

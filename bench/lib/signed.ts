@@ -31,22 +31,46 @@ function body(runId: string, i: number, now: Date): Buffer {
 }
 
 /**
+ * Which ingress path the webhooks are sent to: `customer` is `/webhook/<customer_id>` (the URL a
+ * registration gets by default: only that customer's secrets are tried), `bare` is the seed's
+ * `/webhook` (the keyring is searched). BENCH_INGEST_PATH picks it for the ingest scenarios.
+ */
+export type IngressPath = 'customer' | 'bare';
+
+export function ingressPathFromEnv(value = process.env.BENCH_INGEST_PATH): IngressPath {
+  if (value === undefined || value === '' || value === 'customer') return 'customer';
+  if (value === 'bare') return 'bare';
+  throw new Error(`BENCH_INGEST_PATH must be "customer" or "bare", not ${JSON.stringify(value)}`);
+}
+
+/**
  * Distinct, correctly signed webhooks spread round-robin over the customers. `presign(n)` signs
  * the next `n` ahead (timestamps are now, so use them within the ±300 s tolerance); `next()`
- * hands them out and signs on the spot only when the pre-signed ones run out (counted).
+ * hands them out and signs on the spot only when the pre-signed ones run out (counted). With
+ * `path: 'customer'` each request carries its customer's `/webhook/<customer_id>` path.
  */
-export function makeSignedSource(runId: string, customers: BenchCustomer[]) {
+export function makeSignedSource(
+  runId: string,
+  customers: BenchCustomer[],
+  options: { path?: IngressPath } = {},
+) {
+  const paths = customers.map((c) =>
+    options.path === 'customer' ? `/webhook/${encodeURIComponent(c.id)}` : undefined,
+  );
   let seq = 0;
   let ready: BenchRequest[] = [];
   let at = 0;
   let signedOnTheFly = 0;
   const make = (): BenchRequest => {
     const i = seq++;
-    const customer = customers[i % customers.length]!;
+    const k = i % customers.length;
+    const customer = customers[k]!;
+    const path = paths[k];
     const now = new Date();
     const payload = body(runId, i, now);
     const id = `msg_bench_${runId}_${i}`;
     return {
+      ...(path === undefined ? {} : { path }),
       body: payload,
       headers: {
         'content-type': 'application/json',
