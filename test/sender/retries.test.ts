@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getTestEnv, type TestEnv } from '../env.js';
 import {
+  emitterOf,
   pollUntil,
   register,
   restartSender,
@@ -154,5 +155,50 @@ describe('a webhook whose deliveries keep failing', () => {
       expect(d.status).toBe('delivered');
       expect(rx.forId(id).filter((r) => r.status === 200)).toHaveLength(1);
     }
+  });
+});
+
+describe('an emitter whose receiver keeps failing', () => {
+  it('stops at SENDER_EMITTER_MAX_BACKLOG open deliveries, and emits the rest of its count once they clear', async () => {
+    // A backlog of 12 instead of 10,000, and fast retries that never run out, restored after the suite.
+    restarted = true;
+    await restartSender(env, {
+      env: {
+        SENDER_EMITTER_MAX_BACKLOG: '12',
+        SENDER_BACKOFF_BASE_MS: '200',
+        SENDER_BACKOFF_CAP_MS: '500',
+        SENDER_MAX_ATTEMPTS: '100',
+      },
+    });
+    let failing = true;
+    const { rx, wh } = await setUp(() => ({ status: failing ? 503 : 200 }));
+    const q = `customer_id=${encodeURIComponent(wh.customer_id)}&webhook_id=${wh.webhook_id}`;
+    expect((await api.post(`/emitter/start?${q}`, { rate: 50, count: 40 })).status).toBe(201);
+
+    // At 50/s the 40 events would all be out within a second; every one stays open while the
+    // receiver answers 503, so the emitter stops at 12 and stays there.
+    const distinct = () => new Set(rx.seen.map((s) => s.id)).size;
+    await pollUntil(() => Promise.resolve(distinct() >= 12), {
+      timeoutMs: 30_000,
+      what: '12 events at the receiver',
+    });
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(distinct()).toBe(12);
+    const paused = await emitterOf(api, wh.webhook_id);
+    expect(paused.status).toBe('running');
+    expect(paused.counters.sent).toBe(12);
+
+    failing = false;
+    const done = await pollUntil(
+      async () => {
+        const e = await emitterOf(api, wh.webhook_id);
+        return e.status === 'completed' && e.counters.pending === 0 ? e : null;
+      },
+      { timeoutMs: 60_000, what: 'the emitter to complete and settle' },
+    );
+    expect(done.counters).toMatchObject({ sent: 40, delivered: 40, failed: 0 });
+    const ok = rx.seen.filter((s) => s.status === 200).map((s) => s.id);
+    expect(ok).toHaveLength(40);
+    expect(new Set(ok).size).toBe(40);
   });
 });
