@@ -41,20 +41,10 @@ status: ## show each part of the local stack and its health
 demo: up ## the main job: stack up, a webhook, an emitter with retries and dead letters, live progress, reconcile
 	$(HOOKPIPE) demo
 
-# The static checks and the unit tests share no state, so `check` and `test` run them side by side
-# (each one's output is printed whole when it ends): about 60 s instead of 90 on 2 cores.
-STATIC_CHECKS := typecheck lint format-check
-.PHONY: check $(STATIC_CHECKS)
+.PHONY: check
 check: build ## typecheck, lint and format check
-	$(MAKE) --no-print-directory -j3 --output-sync=target $(STATIC_CHECKS)
-
-typecheck: build
 	npm run typecheck --silent
-
-lint: build
 	npm run lint --silent
-
-format-check: install
 	npm run format:check --silent
 
 .PHONY: test-unit
@@ -68,7 +58,8 @@ test-integration: build ## integration and e2e suites, two groups at once on two
 
 .PHONY: test
 test: build ## everything: typecheck, lint, format, unit, integration and e2e tests, the 3-minute soak
-	$(MAKE) --no-print-directory -j4 --output-sync=target $(STATIC_CHECKS) test-unit
+	$(MAKE) --no-print-directory check
+	$(MAKE) --no-print-directory test-unit
 	$(MAKE) --no-print-directory test-integration
 	$(MAKE) --no-print-directory test-soak
 
