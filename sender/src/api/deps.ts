@@ -94,12 +94,13 @@ export function eventDataInvalid(message: string): ApiError {
 }
 
 /**
- * The answer when the stack's receiver did not take a linked secret: 503 with Retry-After when
- * it said 503, else 502; either way the change was not made.
+ * The answer when the stack's receiver did not take a linked secret: 503 with Retry-After when it
+ * said 503 or did not answer at all (unavailable: the same request may succeed later), else 502
+ * (it answered with an error); either way the change was not made.
  */
 export function receiverUnavailable(refusal: ReceiverRefusal, what: string): ApiError {
   const message = `${what}: the receiver's secret could not be installed; ${refusal.message}`;
-  if (refusal.status === 503) {
+  if (refusal.status === 503 || refusal.status === null) {
     return new ApiError(503, 'receiver_unavailable', message, undefined, {
       'Retry-After': refusal.retryAfter ?? '5',
     });
@@ -111,10 +112,11 @@ export function receiverUnavailable(refusal: ReceiverRefusal, what: string): Api
 export const RECEIVER_REFUSED = {
   502: {
     description:
-      'The stack’s receiver refused the secret or did not answer (`receiver_unavailable`): nothing changed',
+      'The stack’s receiver answered the secret with an error other than 503 (`receiver_unavailable`): nothing changed',
   },
   503: {
-    description: 'The stack’s receiver said 503 (`receiver_unavailable`, with Retry-After): nothing changed',
+    description:
+      'The stack’s receiver said 503 or did not answer (`receiver_unavailable`, with Retry-After): nothing changed',
   },
 };
 
