@@ -25,18 +25,51 @@ export interface Api {
   expect(method: string, path: string, body?: unknown, ok?: readonly number[]): Promise<ApiAnswer>;
 }
 
+/** How long a 503 or 429 with Retry-After is waited out and tried again, in all, by default. */
+export const RETRY_UNAVAILABLE_MS = 30_000;
+
 /**
  * A JSON client of one of hookpipe's APIs (the sender's or the receiver's) with its key. A
- * request that gets no answer at all throws UnreachableError naming the API.
+ * request that gets no answer at all throws UnreachableError naming the API. A 503 or 429 that
+ * carries Retry-After means "nothing was done, try again" (docs/api.md): it is sent again after
+ * that many seconds (at most 10 at a time) for up to `retryUnavailableMs` in all, and the last
+ * answer is returned.
  */
 export function makeApi(
   label: string,
   baseUrl: string,
   apiKey: string,
-  options: { fetch?: typeof fetch; timeoutMs?: number } = {},
+  options: {
+    fetch?: typeof fetch;
+    timeoutMs?: number;
+    retryUnavailableMs?: number;
+    sleep?: (ms: number) => Promise<void>;
+  } = {},
 ): Api {
   const doFetch = options.fetch ?? fetch;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const call = async (method: string, path: string, body?: unknown): Promise<ApiAnswer> => {
+    let waited = 0;
+    for (;;) {
+      const { answer, retryAfter } = await callOnce(method, path, body);
+      const waitMs = 1000 * Math.min(10, Math.max(1, Number(retryAfter)));
+      if (
+        (answer.status !== 503 && answer.status !== 429) ||
+        retryAfter === null ||
+        !Number.isFinite(waitMs) ||
+        waitMs < 0 ||
+        waited + waitMs > (options.retryUnavailableMs ?? RETRY_UNAVAILABLE_MS)
+      )
+        return answer;
+      await sleep(waitMs);
+      waited += waitMs;
+    }
+  };
+  const callOnce = async (
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ answer: ApiAnswer; retryAfter: string | null }> => {
     let res: Response;
     try {
       res = await doFetch(`${baseUrl}${path}`, {
@@ -66,7 +99,7 @@ export function makeApi(
     } catch {
       json = { message: text.slice(0, 200) };
     }
-    return { status: res.status, json };
+    return { answer: { status: res.status, json }, retryAfter: res.headers.get('retry-after') };
   };
   return {
     baseUrl,
