@@ -1,3 +1,4 @@
+import { parseRetryAfter } from '@hookpipe/lib';
 import { UnreachableError } from '../errors.js';
 
 export interface ApiAnswer {
@@ -52,15 +53,10 @@ export function makeApi(
     let waited = 0;
     for (;;) {
       const { answer, retryAfter } = await callOnce(method, path, body);
-      const waitMs = 1000 * Math.min(10, Math.max(1, Number(retryAfter)));
-      if (
-        (answer.status !== 503 && answer.status !== 429) ||
-        retryAfter === null ||
-        !Number.isFinite(waitMs) ||
-        waitMs < 0 ||
-        waited + waitMs > (options.retryUnavailableMs ?? RETRY_UNAVAILABLE_MS)
-      )
-        return answer;
+      const retryMs = parseRetryAfter(retryAfter, Date.now());
+      if ((answer.status !== 503 && answer.status !== 429) || retryMs === null) return answer;
+      const waitMs = Math.min(10_000, Math.max(1000, retryMs));
+      if (waited + waitMs > (options.retryUnavailableMs ?? RETRY_UNAVAILABLE_MS)) return answer;
       await sleep(waitMs);
       waited += waitMs;
     }
