@@ -4,11 +4,13 @@
  * guarantees can reach on this machine. node:http, the body read whole, micro-batched into an
  * idempotent producer (one send in flight, acks=all, linger 2 ms), 202 only after the ack, the
  * same seven record headers; and nothing else: no signature check, no Hono, no rate limit, no
- * logs, no metrics. Reads HANDLER_PORT and KAFKA_BROKERS like the handler; the same keep-alive
+ * logs, no metrics. Its kafkajs gets the same idle-loop fix as the handler's (lib's
+ * fixKafkajsIdleLoop). Reads HANDLER_PORT and KAFKA_BROKERS like the handler; the same keep-alive
  * timeouts as lib/src/server.ts.
  */
 import http from 'node:http';
 import { Kafka, logLevel, type Message } from 'kafkajs';
+import { fixKafkajsIdleLoop } from '@hookpipe/lib';
 
 const port = Number(process.env.HANDLER_PORT);
 const brokers = (process.env.KAFKA_BROKERS ?? '').split(',').filter(Boolean);
@@ -18,6 +20,7 @@ if (!Number.isInteger(port) || port <= 0 || brokers.length === 0) {
   process.exit(2);
 }
 
+fixKafkajsIdleLoop();
 const kafka = new Kafka({ clientId: 'hookpipe-kafka-floor', brokers, logLevel: logLevel.NOTHING });
 const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
 await producer.connect();

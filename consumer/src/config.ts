@@ -13,6 +13,8 @@ const schema = z
     // One line per persisted event at info (off: at debug), so an event can be followed by its id.
     LOG_EVENTS: env.flag(false),
     KAFKA_BROKERS: env.list(['127.0.0.1:9092']).refine((l) => l.length > 0, 'needs at least one broker'),
+    // kafkajs 2.2.4's 1-ms timer loop per idle connection, removed (lib/src/kafka/idle-loop.ts).
+    KAFKAJS_IDLE_LOOP_FIX: env.flag(true),
     DATABASE_URL: z.string().min(1, 'the receiver database URL is required'),
     RECEIVER_API_KEY: env.list().refine((l) => l.length > 0, 'at least one API key is required'),
 

@@ -63,6 +63,7 @@ async function main(): Promise<void> {
     brokers: config.KAFKA_BROKERS,
     logger,
     config: { logCreator: quietKafkaLogCreator(logger) },
+    fixIdleLoop: config.KAFKAJS_IDLE_LOOP_FIX,
   });
   const metrics = makeConsumerMetrics();
   const topics = [TOPICS.events, TOPICS.retry];

@@ -67,6 +67,7 @@ async function main(): Promise<void> {
     clientId: `hookpipe-${config.HANDLER_ID}`,
     brokers: config.KAFKA_BROKERS,
     logger,
+    fixIdleLoop: config.KAFKAJS_IDLE_LOOP_FIX,
     config: {
       retry: { initialRetryTime: 100, maxRetryTime: 1000, retries: 5 },
       logCreator: quietKafkaLogCreator(logger, { connectionErrorsAtDebug: true }),

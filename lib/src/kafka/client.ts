@@ -1,5 +1,6 @@
 import { Kafka, logLevel as KafkaLogLevel, type IHeaders, type KafkaConfig } from 'kafkajs';
 import type { Logger } from '../logger.js';
+import { fixKafkajsIdleLoop } from './idle-loop.js';
 import { kafkaLogCreator } from './log.js';
 
 /** The topics of the public contract. */
@@ -51,13 +52,19 @@ export function headerInt(headers: IHeaders | undefined, name: string, fallback 
   return Number(raw);
 }
 
-/** A kafkajs client with our logging and a retry policy that rides out a broker restart. */
+/**
+ * A kafkajs client with our logging and a retry policy that rides out a broker restart; its
+ * connections do not spin the event loop while idle (see idle-loop.ts).
+ */
 export function makeKafka(options: {
   clientId: string;
   brokers: readonly string[];
   logger: Logger;
   config?: Partial<KafkaConfig>;
+  /** Leave kafkajs' idle loop as it is (KAFKAJS_IDLE_LOOP_FIX=off); the fix is process-wide. */
+  fixIdleLoop?: boolean;
 }): Kafka {
+  if (options.fixIdleLoop !== false) fixKafkajsIdleLoop();
   return new Kafka({
     clientId: options.clientId,
     brokers: [...options.brokers],

@@ -1,4 +1,5 @@
 export * from './client.js';
+export * from './idle-loop.js';
 export * from './lag.js';
 export * from './log.js';
 export * from './producer-holder.js';
