@@ -16,7 +16,10 @@
  * to skip); last, BENCH_E2E_PROFILE_S (20) at the main rate with the services under
  * `node --cpu-prof` (BENCH_E2E_PROFILE=off to skip). Every run records CPU per event: the sum of
  * our processes' CPU over the events it moved. On a scaled stack (STACK_SENDERS, …) the emitters
- * are started round-robin on every sender; BENCH_E2E_NAME (e2e) names the result file.
+ * are started round-robin on every sender; BENCH_E2E_NAME (e2e) names the result file. Each webhook
+ * is registered at `/webhook/<customer_id>`, the ingress URL a customer is given, so a request is
+ * checked against its customer's secret only; BENCH_INGEST_PATH=bare registers the seed's `/webhook`
+ * (the keyring searched). The bare 202 servers answer any path.
  *
  *   npx tsx bench/e2e.ts          (needs the bench stack up: see bench/run.ts)
  */
@@ -29,6 +32,7 @@ import { machineInfo } from './lib/machine.js';
 import { formatProfile, summariseProfile, type ProfileSummary } from './lib/profile.js';
 import { installSecrets, removeSecrets } from './lib/receiver.js';
 import { envList, envNumber, ratio, writeResult } from './lib/results.js';
+import { ingressPathFromEnv } from './lib/signed.js';
 import { senderApi } from './lib/sender.js';
 import {
   HANDLER_BENCH_ENV,
@@ -42,6 +46,7 @@ import {
 
 const settings = {
   webhooks: envNumber('BENCH_E2E_WEBHOOKS', 8),
+  ingressPath: ingressPathFromEnv(),
   steps: envList('BENCH_E2E_STEPS', [250, 500, 1000, 1500, 2000, 2500, 3000, 3500, 4000, 5000]),
   stepSeconds: envNumber('BENCH_E2E_STEP_S', 12),
   rate: envNumber('BENCH_E2E_RATE', 2000),
@@ -104,9 +109,13 @@ async function main(): Promise<void> {
   const hooks: Record<Target, { customerId: string; webhookId: string }[]> = { pipeline: [], baseline: [] };
   try {
     for (const target of ['pipeline', 'baseline'] as const) {
-      const url = `${target === 'pipeline' ? env.INGRESS_URL : baseline.origin}/webhook`;
+      const origin = target === 'pipeline' ? env.INGRESS_URL : baseline.origin;
       for (let i = 0; i < settings.webhooks; i++) {
         const customerId = `bench-${runId}-${target === 'pipeline' ? 'p' : 'b'}${i}`;
+        const url =
+          settings.ingressPath === 'customer'
+            ? `${origin}/webhook/${encodeURIComponent(customerId)}`
+            : `${origin}/webhook`;
         const { webhookId, secret } = await api.register(customerId, url);
         if (target === 'pipeline')
           await installSecrets(env.CONSUMER_URL!, env.RECEIVER_API_KEY!, [{ id: customerId, secret }]);
