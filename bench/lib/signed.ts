@@ -33,7 +33,7 @@ function body(runId: string, i: number, now: Date): Buffer {
 /**
  * Which ingress path the webhooks are sent to: `customer` is `/webhook/<customer_id>` (the URL a
  * registration gets by default: only that customer's secrets are tried), `bare` is the seed's
- * `/webhook` (the keyring is searched). BENCH_INGEST_PATH picks it for the ingest scenarios.
+ * `/webhook` (the keyring is searched). BENCH_INGEST_PATH picks it for the ingest and e2e scenarios.
  */
 export type IngressPath = 'customer' | 'bare';
 
