@@ -32,7 +32,7 @@ import { machineInfo } from './lib/machine.js';
 import { formatProfile, summariseProfile, type ProfileSummary } from './lib/profile.js';
 import { installSecrets, removeSecrets } from './lib/receiver.js';
 import { envList, envNumber, ratio, writeResult } from './lib/results.js';
-import { ingressPathFromEnv } from './lib/signed.js';
+import { customerIngressPath, ingressPathFromEnv } from './lib/signed.js';
 import { senderApi } from './lib/sender.js';
 import {
   HANDLER_BENCH_ENV,
@@ -112,10 +112,7 @@ async function main(): Promise<void> {
       const origin = target === 'pipeline' ? env.INGRESS_URL : baseline.origin;
       for (let i = 0; i < settings.webhooks; i++) {
         const customerId = `bench-${runId}-${target === 'pipeline' ? 'p' : 'b'}${i}`;
-        const url =
-          settings.ingressPath === 'customer'
-            ? `${origin}/webhook/${encodeURIComponent(customerId)}`
-            : `${origin}/webhook`;
+        const url = `${origin}${settings.ingressPath === 'customer' ? customerIngressPath(customerId) : '/webhook'}`;
         const { webhookId, secret } = await api.register(customerId, url);
         if (target === 'pipeline')
           await installSecrets(env.CONSUMER_URL!, env.RECEIVER_API_KEY!, [{ id: customerId, secret }]);

@@ -43,6 +43,9 @@ export function ingressPathFromEnv(value = process.env.BENCH_INGEST_PATH): Ingre
   throw new Error(`BENCH_INGEST_PATH must be "customer" or "bare", not ${JSON.stringify(value)}`);
 }
 
+/** A customer's own ingress path, `/webhook/<customer_id>`. */
+export const customerIngressPath = (customerId: string) => `/webhook/${encodeURIComponent(customerId)}`;
+
 /**
  * Distinct, correctly signed webhooks spread round-robin over the customers. `presign(n)` signs
  * the next `n` ahead (timestamps are now, so use them within the ±300 s tolerance); `next()`
@@ -54,9 +57,7 @@ export function makeSignedSource(
   customers: BenchCustomer[],
   options: { path?: IngressPath } = {},
 ) {
-  const paths = customers.map((c) =>
-    options.path === 'customer' ? `/webhook/${encodeURIComponent(c.id)}` : undefined,
-  );
+  const paths = customers.map((c) => (options.path === 'customer' ? customerIngressPath(c.id) : undefined));
   let seq = 0;
   let ready: BenchRequest[] = [];
   let at = 0;

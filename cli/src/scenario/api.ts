@@ -1,4 +1,4 @@
-import { parseRetryAfter } from '@hookpipe/lib';
+import { delay, parseRetryAfter } from '@hookpipe/lib';
 import { UnreachableError } from '../errors.js';
 
 export interface ApiAnswer {
@@ -48,7 +48,7 @@ export function makeApi(
   } = {},
 ): Api {
   const doFetch = options.fetch ?? fetch;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const sleep = options.sleep ?? ((ms: number) => delay(ms));
   const call = async (method: string, path: string, body?: unknown): Promise<ApiAnswer> => {
     let waited = 0;
     for (;;) {

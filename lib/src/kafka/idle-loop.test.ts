@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ORIGINAL_SCHEDULE, fixKafkajsIdleLoop, kafkajsRequestQueue } from './idle-loop.js';
 
 // kafkajs' own RequestQueue class (the one its connections use), driven directly.
@@ -23,20 +23,24 @@ const makeQueue = (maxInFlightRequests = 1) => {
 };
 
 describe('fixKafkajsIdleLoop', () => {
-  afterEach(() => vi.useRealTimers());
-
   it('patches the kafkajs this project pins, once', () => {
     expect(['patched', 'already']).toContain(fixKafkajsIdleLoop());
     expect(fixKafkajsIdleLoop()).toBe('already');
   });
+});
+
+describe("kafkajs' request queue, patched", () => {
+  beforeEach(() => {
+    fixKafkajsIdleLoop();
+    vi.useFakeTimers();
+  });
+  afterEach(() => vi.useRealTimers());
 
   it('without it, an idle queue re-arms a timer on every check (the loop it removes)', () => {
-    fixKafkajsIdleLoop();
     const original = (kafkajsRequestQueue().prototype as unknown as Record<symbol, () => void>)[
       ORIGINAL_SCHEDULE
     ];
     expect(original).toBeTypeOf('function');
-    vi.useFakeTimers();
     const q = makeQueue();
     original!.call(q);
     expect(q.throttleCheckTimeoutId).not.toBeNull();
@@ -45,8 +49,6 @@ describe('fixKafkajsIdleLoop', () => {
   });
 
   it('an idle queue, checked, arms no timer', () => {
-    fixKafkajsIdleLoop();
-    vi.useFakeTimers();
     const q = makeQueue();
     q.checkPendingRequests();
     expect(q.throttleCheckTimeoutId).toBeNull();
@@ -54,8 +56,6 @@ describe('fixKafkajsIdleLoop', () => {
   });
 
   it('a request waiting behind one in flight is sent by the 10-ms check, then the queue goes quiet', () => {
-    fixKafkajsIdleLoop();
-    vi.useFakeTimers();
     const q = makeQueue(1);
     q.inflight.set(1, {});
     const send = vi.fn(() => q.inflight.set(2, {}));
@@ -72,8 +72,6 @@ describe('fixKafkajsIdleLoop', () => {
   });
 
   it('a throttle still gets its check at its end, with nothing pending too', () => {
-    fixKafkajsIdleLoop();
-    vi.useFakeTimers();
     const q = makeQueue();
     q.throttledUntil = Date.now() + 50;
     q.checkPendingRequests();
@@ -86,8 +84,6 @@ describe('fixKafkajsIdleLoop', () => {
   });
 
   it('a request pushed during a throttle waits for its end, then goes', () => {
-    fixKafkajsIdleLoop();
-    vi.useFakeTimers();
     const q = makeQueue(5);
     q.throttledUntil = Date.now() + 30;
     const send = vi.fn();

@@ -64,8 +64,8 @@ export function fixKafkajsIdleLoop(): IdleLoopFix {
 
   proto[ORIGINAL_SCHEDULE] = proto.scheduleCheckPendingRequests;
   proto.scheduleCheckPendingRequests = function scheduleCheckPendingRequests(this: RequestQueueLike) {
-    let scheduleAt = this.throttledUntil - Date.now();
     if (this.throttleCheckTimeoutId) return;
+    let scheduleAt = this.throttledUntil - Date.now();
     if (this.pending.length > 0) {
       scheduleAt = scheduleAt > 0 ? scheduleAt : CHECK_PENDING_REQUESTS_INTERVAL;
     } else if (scheduleAt <= 0) {
