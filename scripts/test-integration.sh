@@ -38,20 +38,34 @@ run_group() {
     npx vitest run --project integration "$@"
 }
 
-# After a failure: both stacks down, then the failed tests as the log's last lines.
+# After a failure: both stacks down, then the failed tests as the log's last lines. A group that
+# failed without naming a test (its vitest or its global set-up died) shows its own last lines.
 fail() {
   stop_stacks
   echo
   echo "integration: $1"
-  cat test-results/failed-a.txt test-results/failed-b.txt 2>/dev/null
+  local name status
+  for name in a b; do
+    status="${2:-1}"
+    [ "$name" = b ] && status="${3:-0}"
+    [ "$status" -ne 0 ] || continue
+    if [ -s "test-results/failed-$name.txt" ]; then
+      cat "test-results/failed-$name.txt"
+    elif [ -s "test-results/integration-$name.log" ]; then
+      echo "group $name named no failed test; its last lines (test-results/integration-$name.log):"
+      sed 's/\x1b\[[0-9;]*m//g' "test-results/integration-$name.log" | grep -Ev '^\s*($|at )' | tail -n 12 | sed 's/^/  /'
+    fi
+  done
   exit 1
 }
 
 mkdir -p test-results
-rm -f test-results/failed-a.txt test-results/failed-b.txt
+rm -f test-results/failed-a.txt test-results/failed-b.txt test-results/integration-{a,b}.log
 
 if [ "${INTEGRATION_GROUPS:-2}" = "1" ] || [ "$#" -gt 0 ]; then
-  run_group a "$@" || fail "vitest exited $?"
+  run_group a "$@" 2>&1 | tee test-results/integration-a.log
+  status="${PIPESTATUS[0]}"
+  [ "$status" -eq 0 ] || fail "vitest exited $status" "$status"
   exit 0
 fi
 
@@ -65,9 +79,9 @@ done
 b_folders=("${B_FOLDERS[@]/%//}")
 
 # sed -u keeps each group's lines whole and in time; `wait` then gives each vitest's own status.
-run_group a "${a_folders[@]}" > >(sed -u 's/^/[a] /') 2>&1 &
+run_group a "${a_folders[@]}" > >(tee test-results/integration-a.log | sed -u 's/^/[a] /') 2>&1 &
 a_pid=$!
-run_group b "${b_folders[@]}" > >(sed -u 's/^/[b] /') 2>&1 &
+run_group b "${b_folders[@]}" > >(tee test-results/integration-b.log | sed -u 's/^/[b] /') 2>&1 &
 b_pid=$!
 trap 'kill "$a_pid" "$b_pid" 2>/dev/null; stop_stacks; exit 130' INT TERM
 wait "$a_pid"
@@ -78,6 +92,6 @@ b_status=$?
 sleep 0.2
 
 if [ "$a_status" -ne 0 ] || [ "$b_status" -ne 0 ]; then
-  fail "group a exited $a_status, group b exited $b_status"
+  fail "group a exited $a_status, group b exited $b_status" "$a_status" "$b_status"
 fi
 echo "integration: both groups passed"

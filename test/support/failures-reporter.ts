@@ -3,7 +3,7 @@
 // again once the stacks are down, so the last lines of a long CI log name what failed.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
-import type { Reporter, TestModule } from 'vitest/node';
+import type { Reporter, SerializedError, TestModule, TestRunEndReason } from 'vitest/node';
 
 const oneLine = (text: string, max = 240) => {
   const flat = text.replace(/\s+/g, ' ').trim();
@@ -17,7 +17,11 @@ export default class FailuresReporter implements Reporter {
     rmSync(this.file, { force: true });
   }
 
-  onTestRunEnd(testModules: ReadonlyArray<TestModule>) {
+  onTestRunEnd(
+    testModules: ReadonlyArray<TestModule>,
+    unhandledErrors: ReadonlyArray<SerializedError> = [],
+    reason?: TestRunEndReason,
+  ) {
     const lines: string[] = [];
     for (const module of testModules) {
       const file = relative(process.cwd(), module.moduleId);
@@ -31,6 +35,21 @@ export default class FailuresReporter implements Reporter {
         const error = module.errors()[0];
         lines.push(`FAILED ${file}${error ? ` — ${oneLine(error.message)}` : ''}`);
       }
+    }
+    // An error thrown outside every test (an unhandled rejection, a timer firing after its test)
+    // fails the run without failing a test; name it, and where vitest saw it.
+    for (const error of unhandledErrors) {
+      const path =
+        typeof error.VITEST_TEST_PATH === 'string' ? relative(process.cwd(), error.VITEST_TEST_PATH) : '';
+      const name = typeof error.VITEST_TEST_NAME === 'string' ? error.VITEST_TEST_NAME : '';
+      const where = [path, name].filter(Boolean).join(' > ');
+      const frame = error.stacks?.[0];
+      const at = frame ? ` at ${relative(process.cwd(), frame.file)}:${frame.line}` : '';
+      const what = oneLine(`${error.name ?? 'Error'}: ${error.message}${at}`);
+      lines.push(`FAILED unhandled error${where ? ` (during ${where})` : ''} — ${what}`);
+    }
+    if (lines.length === 0 && reason === 'failed') {
+      lines.push('FAILED the run failed without a failed test or an unhandled error; see the log above');
     }
     if (lines.length === 0) return;
     mkdirSync(dirname(this.file), { recursive: true });
