@@ -38,17 +38,15 @@ run_group() {
     npx vitest run --project integration "$@"
 }
 
-# After a failure: both stacks down, then the failed tests as the log's last lines. A group that
-# failed without naming a test (its vitest or its global set-up died) shows its own last lines.
+# After a failure: both stacks down, then the failed tests as the log's last lines. The failed
+# groups follow the message; one that failed without naming a test (its vitest or its global
+# set-up died) shows its own last lines instead.
 fail() {
   stop_stacks
   echo
   echo "integration: $1"
-  local name status
-  for name in a b; do
-    status="${2:-1}"
-    [ "$name" = b ] && status="${3:-0}"
-    [ "$status" -ne 0 ] || continue
+  local name
+  for name in "${@:2}"; do
     if [ -s "test-results/failed-$name.txt" ]; then
       cat "test-results/failed-$name.txt"
     elif [ -s "test-results/integration-$name.log" ]; then
@@ -65,7 +63,7 @@ rm -f test-results/failed-a.txt test-results/failed-b.txt test-results/integrati
 if [ "${INTEGRATION_GROUPS:-2}" = "1" ] || [ "$#" -gt 0 ]; then
   run_group a "$@" 2>&1 | tee test-results/integration-a.log
   status="${PIPESTATUS[0]}"
-  [ "$status" -eq 0 ] || fail "vitest exited $status" "$status"
+  [ "$status" -eq 0 ] || fail "vitest exited $status" a
   exit 0
 fi
 
@@ -91,7 +89,8 @@ b_status=$?
 # Let the prefixing processes flush before the summary.
 sleep 0.2
 
-if [ "$a_status" -ne 0 ] || [ "$b_status" -ne 0 ]; then
-  fail "group a exited $a_status, group b exited $b_status" "$a_status" "$b_status"
-fi
+failed=()
+[ "$a_status" -eq 0 ] || failed+=(a)
+[ "$b_status" -eq 0 ] || failed+=(b)
+[ "${#failed[@]}" -eq 0 ] || fail "group a exited $a_status, group b exited $b_status" "${failed[@]}"
 echo "integration: both groups passed"

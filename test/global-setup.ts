@@ -1,4 +1,3 @@
-import { appendFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import {
   collectStackSecrets,
@@ -12,6 +11,7 @@ import {
   type KnownSecret,
 } from '@hookpipe/stack';
 import { openLocalStack, testEnvKind } from './env.js';
+import { recordFailures } from './support/failures-reporter.js';
 
 /**
  * Brings the real stack up once for all integration suites and down at the end (even when tests
@@ -39,25 +39,19 @@ export default async function setup(): Promise<() => Promise<void>> {
     if (process.env.KEEP_STACK !== '1') await down(openLocalStack((m) => console.log(`[stack] ${m}`)));
     const leaks = scanForSecrets(stackLogFiles(logsDir), secrets, before);
     if (leaks.length > 0) {
-      const found = formatLeaks(leaks.slice(0, 50));
       // Named with the failed tests, so the run's last lines say it; the error is printed by vitest,
       // which still exits 0 after a teardown error: the exit code is set too.
-      recordFailure(
-        `FAILED the scan of the stack's logs — ${leaks.length} secrets or signatures:`,
+      recordFailures([
+        `FAILED the scan of the stack's logs — secrets or signatures found: ${leaks.length}`,
         formatLeaks(leaks.slice(0, 10)),
-      );
+      ]);
       process.exitCode = 1;
-      throw new Error(`secrets or signatures in the stack's logs (${leaks.length}):\n${found}`);
+      throw new Error(
+        `secrets or signatures in the stack's logs (${leaks.length}):\n${formatLeaks(leaks.slice(0, 50))}`,
+      );
     }
     console.log(`[stack] logs scanned for ${secrets.length} secrets and keys: none found`);
   };
-}
-
-/** Adds lines to the failed-tests file that test/support/failures-reporter.ts writes. */
-function recordFailure(...lines: string[]): void {
-  const file = process.env.TEST_FAILURES_FILE ?? 'test-results/failed.txt';
-  mkdirSync(path.dirname(file), { recursive: true });
-  appendFileSync(file, `${lines.join('\n')}\n`);
 }
 
 async function runSecrets(ctx: ReturnType<typeof openLocalStack>): Promise<KnownSecret[]> {

@@ -1,7 +1,7 @@
 // A vitest reporter that lists the failed tests, one line each, after the run's summary and in
 // test-results/failed.txt ($TEST_FAILURES_FILE). scripts/test-integration.sh prints those files
 // again once the stacks are down, so the last lines of a long CI log name what failed.
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
 import type { Reporter, SerializedError, TestModule, TestRunEndReason } from 'vitest/node';
 
@@ -10,8 +10,18 @@ const oneLine = (text: string, max = 240) => {
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 };
 
+/** Where the failed tests are listed ($TEST_FAILURES_FILE, else test-results/failed.txt). */
+export const failuresFile = () => process.env.TEST_FAILURES_FILE ?? 'test-results/failed.txt';
+
+/** Adds lines to the failed-tests file (the reporter's, and the global teardown's own failures). */
+export function recordFailures(lines: readonly string[]): void {
+  const file = failuresFile();
+  mkdirSync(dirname(file), { recursive: true });
+  appendFileSync(file, `${lines.join('\n')}\n`);
+}
+
 export default class FailuresReporter implements Reporter {
-  private readonly file = process.env.TEST_FAILURES_FILE ?? 'test-results/failed.txt';
+  private readonly file = failuresFile();
 
   onInit() {
     rmSync(this.file, { force: true });
@@ -52,8 +62,7 @@ export default class FailuresReporter implements Reporter {
       lines.push('FAILED the run failed without a failed test or an unhandled error; see the log above');
     }
     if (lines.length === 0) return;
-    mkdirSync(dirname(this.file), { recursive: true });
-    writeFileSync(this.file, `${lines.join('\n')}\n`);
+    recordFailures(lines);
     process.stdout.write(`\n${lines.join('\n')}\n`);
   }
 }
